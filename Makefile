@@ -1,0 +1,102 @@
+# keel - a type-1 hypervisor for Armv8-A.
+#   make            build keel (build/keel.bin), the test guests and the default boot image
+#   make run        boot keel in QEMU with the default two-VM configuration
+#   make test       host unit tests, then QEMU integration tests
+#   make bench      benchmark guests under QEMU -icount, prints instruction counts
+#   make deps       install the Debian packages keel needs (run by the targets above)
+
+CROSS    ?= aarch64-linux-gnu-
+CC        = $(CROSS)gcc
+OBJCOPY   = $(CROSS)objcopy
+OBJDUMP   = $(CROSS)objdump
+HOSTCC   ?= gcc
+PYTHON   ?= /usr/bin/python3
+B        := build
+
+PICOLIBC_SPECS := /usr/lib/picolibc/aarch64-linux-gnu/picolibc.specs
+LIBFDT_A       := /usr/lib/aarch64-linux-gnu/libfdt.a
+
+# ---------------------------------------------------------------- keel (EL2)
+KEEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -mgeneral-regs-only -mstrict-align -fno-omit-frame-pointer \
+	-fpie -fstack-protector-strong -mbranch-protection=none \
+	--specs=$(PICOLIBC_SPECS) -Iinclude -MMD -MP
+KEEL_LDFLAGS := --specs=$(PICOLIBC_SPECS) -nostartfiles -static-pie -Wl,--no-dynamic-linker \
+	-Wl,-z,norelro -Wl,--build-id=none -Wl,-Tsrc/arch/aarch64/keel.ld \
+	-Wl,--defsym=vfprintf=__i_vfprintf -Wl,-Map=$(B)/keel.map
+
+KEEL_SRCS := $(wildcard src/core/*.c src/arch/aarch64/*.c src/arch/aarch64/*.S \
+	src/platform/*.c src/drivers/*.c src/devices/*.c)
+KEEL_OBJS := $(patsubst %,$(B)/keel/%.o,$(KEEL_SRCS))
+
+all: $(B)/keel.bin guests
+
+$(B)/keel/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KEEL_CFLAGS) -c $< -o $@
+
+$(B)/keel/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KEEL_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+$(B)/keel.elf: $(KEEL_OBJS) src/arch/aarch64/keel.ld
+	$(CC) $(KEEL_CFLAGS) $(KEEL_LDFLAGS) $(KEEL_OBJS) $(LIBFDT_A) -lc -lgcc -o $@
+	@# keel never touches FP/SIMD registers: they belong to the guests.
+	@if $(OBJDUMP) -d --no-show-raw-insn $@ | grep -qP '\t\S+\s+.*\b(v[0-9]+\.|q[0-9]+\b|d[0-9]+,|s[0-9]+,)'; then \
+		echo "error: keel.elf uses FP/SIMD registers:"; \
+		$(OBJDUMP) -d --no-show-raw-insn $@ | grep -P '\t\S+\s+.*\b(v[0-9]+\.|q[0-9]+\b|d[0-9]+,|s[0-9]+,)' | head; exit 1; fi
+
+$(B)/keel.bin: $(B)/keel.elf
+	$(OBJCOPY) -O binary $< $@
+
+-include $(KEEL_OBJS:.o=.d)
+
+# ---------------------------------------------------------------- guests, configs
+-include guests/guests.mk
+-include bench/bench.mk
+
+CONFIG_DTS := $(wildcard configs/*.dts tests/integration/configs/*.dts)
+CONFIG_DTB := $(patsubst %.dts,$(B)/%.dtb,$(CONFIG_DTS))
+$(B)/%.dtb: %.dts
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o $@ $<
+configs: $(CONFIG_DTB)
+
+# ---------------------------------------------------------------- host unit tests
+# Each tests/unit/test_<name>.c names the sources it links on a line
+#   // deps: src/core/pt.c src/core/palloc.c
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude \
+	-DKEEL_HOST -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(B)/unit/test_%,$(wildcard tests/unit/test_*.c))
+
+$(B)/unit/test_%: tests/unit/test_%.c $(wildcard include/keel/*.h) $(KEEL_SRCS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) $< $(shell sed -n 's|^// deps:||p' $<) -lcmocka -lfdt -o $@
+
+unit: deps $(UNIT_TESTS) configs $(B)/qemu-virt.dtb
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
+
+# The boot device tree QEMU gives keel, as a fixture for the platform tests.
+$(B)/qemu-virt.dtb:
+	@mkdir -p $(B)
+	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3,dumpdtb=$@ -cpu max -smp 4 -m 2G -nographic >/dev/null
+
+# ---------------------------------------------------------------- top-level targets
+deps:
+	@tools/install-deps.sh
+
+test: deps all unit integration
+
+integration: deps all
+	$(PYTHON) -m pytest -v tests/integration
+
+run: deps all
+	$(PYTHON) tools/run.py --config configs/default.dts
+
+bench: deps all
+	$(PYTHON) bench/run.py
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all deps test unit integration run bench clean configs guests
