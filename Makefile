@@ -19,10 +19,10 @@ LIBFDT_A       := /usr/lib/aarch64-linux-gnu/libfdt.a
 # ---------------------------------------------------------------- keel (EL2)
 KEEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-ffreestanding -mgeneral-regs-only -mstrict-align -fno-omit-frame-pointer \
-	-fpie -fstack-protector-strong -mbranch-protection=none \
+	-fpie -fstack-protector-strong -mbranch-protection=none -mno-outline-atomics \
 	--specs=$(PICOLIBC_SPECS) -Iinclude -MMD -MP
-KEEL_LDFLAGS := --specs=$(PICOLIBC_SPECS) -nostartfiles -static-pie -Wl,--no-dynamic-linker \
-	-Wl,-z,norelro -Wl,--build-id=none -Wl,-Tsrc/arch/aarch64/keel.ld \
+KEEL_LDFLAGS := -nostartfiles -static-pie -Wl,--no-dynamic-linker \
+	-Wl,-z,norelro -Wl,--build-id=none -Tsrc/arch/aarch64/keel.ld \
 	-Wl,--defsym=vfprintf=__i_vfprintf -Wl,-Map=$(B)/keel.map
 
 KEEL_SRCS := $(wildcard src/core/*.c src/arch/aarch64/*.c src/arch/aarch64/*.S \
@@ -46,8 +46,10 @@ $(B)/keel.elf: $(KEEL_OBJS) src/arch/aarch64/keel.ld
 		echo "error: keel.elf uses FP/SIMD registers:"; \
 		$(OBJDUMP) -d --no-show-raw-insn $@ | grep -P '\t\S+\s+.*\b(v[0-9]+\.|q[0-9]+\b|d[0-9]+,|s[0-9]+,)' | head; exit 1; fi
 
+# The Image header's image_size (offset 16) must include BSS, which objcopy does not emit.
 $(B)/keel.bin: $(B)/keel.elf
 	$(OBJCOPY) -O binary $< $@
+	$(PYTHON) tools/image_size.py $< $@
 
 -include $(KEEL_OBJS:.o=.d)
 

@@ -1,0 +1,20 @@
+/* Constants shared by assembly and C. */
+#ifndef KEEL_ARCH_ASM_H
+#define KEEL_ARCH_ASM_H
+
+#define R_AARCH64_RELATIVE 1027
+#define KEEL_STACK_SIZE    (16 * 1024)
+
+/* struct vcpu_regs layout (see include/keel/arch/vcpu_regs.h) */
+#define VCPU_REGS_X(n)     ((n) * 8)
+#define VCPU_REGS_ELR      (31 * 8)
+#define VCPU_REGS_SPSR     (32 * 8)
+#define VCPU_REGS_SIZE     (33 * 8)
+
+/* exit kinds passed to vcpu_exit() */
+#define EXIT_SYNC  0
+#define EXIT_IRQ   1
+#define EXIT_FIQ   2
+#define EXIT_SERROR 3
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * Exceptions keel injects into a guest: the architected answer to something
+ * the guest did that keel refuses or that has no backing. The vCPU must be
+ * loaded on this CPU (its EL1 registers are live).
+ */
+#ifndef KEEL_ARCH_INJECT_H
+#define KEEL_ARCH_INJECT_H
+
+#include <keel/types.h>
+
+struct vcpu;
+
+/* UNDEFINED instruction (ESR_ELx.EC = 0): unknown system register, hidden feature. */
+void inject_undef(struct vcpu *v);
+/* Synchronous external abort on a data access to `far` (DFSC 0x10). */
+void inject_dabt(struct vcpu *v, uint64_t far);
+/* Synchronous external abort on an instruction fetch from `far`. */
+void inject_iabt(struct vcpu *v, uint64_t far);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * Register state as keel keeps it: a vCPU's general registers (saved on every
+ * exit by vectors.S; the layout is fixed by asm.h), its EL1 system registers
+ * (saved only when the physical CPU switches to another vCPU), and the frame
+ * of an exception keel itself took.
+ */
+#ifndef KEEL_ARCH_REGS_H
+#define KEEL_ARCH_REGS_H
+
+#include <keel/types.h>
+#include <keel/arch/asm.h>
+
+struct vcpu_regs {
+	uint64_t x[31];
+	uint64_t elr;   /* guest PC */
+	uint64_t spsr;  /* guest PSTATE */
+};
+_Static_assert(sizeof(struct vcpu_regs) == VCPU_REGS_SIZE, "vectors.S layout");
+
+/* EL1/EL0 system registers a guest owns. */
+struct vcpu_sysregs {
+	uint64_t sctlr_el1, actlr_el1, cpacr_el1;
+	uint64_t ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;
+	uint64_t vbar_el1, contextidr_el1;
+	uint64_t tpidr_el0, tpidrro_el0, tpidr_el1;
+	uint64_t sp_el0, sp_el1, elr_el1, spsr_el1;
+	uint64_t esr_el1, far_el1, afsr0_el1, afsr1_el1, par_el1;
+	uint64_t cntkctl_el1, cntv_ctl_el0, cntv_cval_el0;
+	uint64_t csselr_el1, mdscr_el1;
+	uint64_t vmpidr_el2, vpidr_el2;
+};
+
+struct el2_frame {
+	uint64_t x[31];
+	uint64_t sp;
+	uint64_t elr, spsr, esr, far;
+};
+
+/* Guest register read/write with the XZR convention (31 reads 0, writes vanish). */
+static inline uint64_t vcpu_reg_get(const struct vcpu_regs *r, unsigned n)
+{
+	return n < 31 ? r->x[n] : 0;
+}
+
+static inline void vcpu_reg_set(struct vcpu_regs *r, unsigned n, uint64_t v)
+{
+	if (n < 31)
+		r->x[n] = v;
+}
+
+void sysregs_save(struct vcpu_sysregs *s);
+void sysregs_restore(const struct vcpu_sysregs *s);
+void sysregs_reset(struct vcpu_sysregs *s, uint64_t vmpidr);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * VM configuration: the device tree blob given to keel as the boot module compatible
+ * "keel,config" (schema and every error: docs/config.md).
+ *
+ * Owns: struct keel_config, filled and fully validated by config_parse(); callers may rely
+ * on everything below without re-checking:
+ *  - 1 <= nr_vms <= KEEL_MAX_VMS, vms[i].id == i, names unique, 1..31 chars of [a-z0-9_-];
+ *  - ram_base/ram_size 2 MiB aligned, ram_size >= 2 MiB, RAM end <= 1 << max_ipa_bits;
+ *  - 1 <= nr_vcpus <= KEEL_MAX_VCPUS; every vcpu_pcpu[] < nr_pcpus, and no physical CPU is
+ *    used by two vCPUs (of any VMs): each physical CPU runs at most one vCPU;
+ *  - kernel non-empty; RAW: load_offset 4 KiB aligned and < ram_size; LINUX: load_offset 0;
+ *  - the 4 KiB windows at uart_base and (if has_testdev) testdev_base are 4 KiB aligned,
+ *    below the IPA limit, and overlap neither RAM nor each other.
+ * Boot module names (kernel, initrd, dtb) are not looked up here: the loader does that.
+ */
+#ifndef KEEL_CONFIG_H
+#define KEEL_CONFIG_H
+
+#include <keel/types.h>
+
+#define KEEL_MAX_VMS        8
+#define KEEL_MAX_VCPUS      8
+#define VM_NAME_MAX         32
+#define CONFIG_STR_MAX      64
+#define CONFIG_BOOTARGS_MAX 512
+
+#define CONFIG_DEFAULT_UART 0x09000000ULL
+#define CONFIG_DEVICE_SIZE  PAGE_SIZE	/* every emulated device window */
+
+enum kernel_format {
+	KERNEL_FORMAT_LINUX,	/* arm64 Image header: keel honours text_offset/image_size */
+	KERNEL_FORMAT_RAW,	/* flat binary, loaded at ram_base + load_offset */
+};
+
+struct vm_config {
+	unsigned id;				/* index in the config, 0.. */
+	char name[VM_NAME_MAX];
+	uint64_t ram_base, ram_size;		/* IPA */
+	unsigned nr_vcpus;
+	unsigned vcpu_pcpu[KEEL_MAX_VCPUS];	/* physical CPU (keel CPU index) of each vCPU */
+	char kernel[CONFIG_STR_MAX];		/* boot module name */
+	enum kernel_format kernel_format;
+	uint64_t load_offset;			/* RAW only */
+	char initrd[CONFIG_STR_MAX];		/* boot module name, "" if none */
+	char dtb[CONFIG_STR_MAX];		/* boot module name, "" = generate one */
+	char bootargs[CONFIG_BOOTARGS_MAX];	/* "" if none */
+	uint64_t uart_base;			/* emulated PL011 (IPA) */
+	bool has_testdev;
+	uint64_t testdev_base;			/* keel,test-device (IPA) */
+};
+
+struct keel_config {
+	unsigned nr_vms;
+	struct vm_config vms[KEEL_MAX_VMS];
+	bool poweroff_when_idle;		/* keel,when-idle = "poweroff" */
+};
+
+/*
+ * Parse and validate the config blob fdt (fdt_size bytes, 8-byte aligned) named file in
+ * messages, for a machine with nr_pcpus physical CPUs and max_ipa_bits of IPA space.
+ * On failure returns a negative KE_* and writes "<file>: <node>: <problem>; <fix>" to err.
+ */
+must_check int config_parse(const void *fdt, size_t fdt_size, const char *file, unsigned nr_pcpus,
+			    unsigned max_ipa_bits, struct keel_config *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * Physical GICv3, as keel itself uses it: SGIs to kick other CPUs, and the
+ * interrupt acknowledge / end-of-interrupt cycle at EL2.
+ */
+#ifndef KEEL_DRIVERS_GICV3_H
+#define KEEL_DRIVERS_GICV3_H
+
+#include <keel/types.h>
+
+#define GIC_SGI_KICK      0   /* "look at your vCPU's state again" */
+#define GIC_INTID_SPURIOUS 1023
+
+void gicv3_init_dist(uint64_t gicd_base);
+/* Find and wake this CPU's redistributor in the region, enable its SGIs. */
+must_check int gicv3_init_cpu(uint64_t gicr_base, uint64_t gicr_size, uint64_t mpidr, uint64_t *my_gicr);
+void gicv3_send_sgi(uint64_t target_mpidr, unsigned intid);
+/* Acknowledge the highest priority pending interrupt: its INTID, or 1023. */
+unsigned gicv3_ack(void);
+void gicv3_eoi(unsigned intid);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * Virtual machines and their vCPUs.
+ *
+ * A VM owns one contiguous, 2 MiB aligned block of physical RAM mapped at its
+ * configured IPA through its own stage-2 tables, its emulated devices and its
+ * vCPUs. In this version every vCPU is pinned to its own physical CPU (the
+ * configuration guarantees no two vCPUs share one), so a vCPU's EL1 state
+ * only moves when the vCPU starts or stops.
+ *
+ * Locking: vm->lock protects vm->state, every vcpu->power of the VM and the
+ * emulated devices. A vCPU's registers are touched only by the physical CPU
+ * it is pinned to, except while it is powered off (then by the CPU_ON caller,
+ * under vm->lock).
+ */
+#ifndef KEEL_VM_H
+#define KEEL_VM_H
+
+#include <keel/types.h>
+#include <keel/arch/regs.h>
+#include <keel/config.h>
+#include <keel/pt.h>
+#include <keel/spinlock.h>
+#include <keel/vpl011.h>
+#include <keel/vtestdev.h>
+
+#define VM_MAX_DEVICES 4
+
+struct platform;
+
+struct mmio_device {
+	const char *name;
+	uint64_t base, size;
+	int (*read)(void *dev, uint64_t offset, unsigned size, uint64_t *val);
+	int (*write)(void *dev, uint64_t offset, unsigned size, uint64_t val);
+	void *dev;
+};
+
+enum vm_state { VM_RUNNING, VM_STOPPING, VM_STOPPED };
+enum vcpu_power { VCPU_OFF, VCPU_ON_PENDING, VCPU_ON };
+
+struct vcpu_stats {
+	uint64_t exits, hypercalls, mmio, sysreg, wfx, aborts_injected, irqs;
+};
+
+struct vcpu {
+	struct vcpu_regs regs;
+	struct vcpu_sysregs sys;
+	struct vm *vm;
+	unsigned index;
+	unsigned pcpu;
+	uint64_t vmpidr;
+	enum vcpu_power power;
+	bool loaded;
+	bool sw_flushed;        /* set/way batch already handled by a full flush */
+	struct vcpu_stats stats;
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	const char *name;
+	unsigned id;
+	uint64_t ram_ipa, ram_size, ram_pa;
+	unsigned ipa_bits;
+	unsigned vmid;
+	struct pt s2;
+	uint64_t vttbr, vtcr;
+	unsigned nr_vcpus;
+	struct vcpu vcpus[KEEL_MAX_VCPUS];
+	struct spinlock lock;
+	enum vm_state state;
+	unsigned nr_loaded;
+	struct vpl011 uart;
+	struct vtestdev testdev;
+	unsigned nr_devices;
+	struct mmio_device devices[VM_MAX_DEVICES];
+	uint64_t entry_ipa, dtb_ipa, initrd_ipa, initrd_size;
+};
+
+extern struct vm vms[KEEL_MAX_VMS];
+extern unsigned nr_vms;
+extern bool keel_poweroff_when_idle;
+
+/* Build a VM from its configuration: memory, stage 2, devices, images, device tree. */
+must_check int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform *p,
+			 char *err, size_t errlen);
+/* Power on vCPU 0 at the kernel entry point. */
+void vm_start(struct vm *vm);
+/* End the VM (idempotent). The caller may be one of its vCPUs or another CPU. */
+void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Translate a guest RAM range to physical: false unless [ipa, ipa+size) is wholly in RAM. */
+bool vm_ipa_to_pa(const struct vm *vm, uint64_t ipa, uint64_t size, uint64_t *pa);
+/* Emulated device access: KE_NOENT if no device there, KE_INVAL if the device refuses it. */
+must_check int vm_mmio_access(struct vm *vm, uint64_t ipa, unsigned size, bool write, uint64_t *val);
+const struct mmio_device *vm_find_device(const struct vm *vm, uint64_t ipa);
+struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
+/* Called by a CPU when the vCPU it ran leaves it (vm_stop or CPU_OFF). */
+void vm_vcpu_left(struct vm *vm);
+
+/* Architecture side of a vCPU (src/arch/aarch64/vcpu_arch.c). */
+void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0);
+void vcpu_load(struct vcpu *v);
+void vcpu_put(struct vcpu *v);
+must_check int stage2_init(struct vm *vm, unsigned pa_bits, char *err, size_t errlen);
+void stage2_flush_vm(struct vm *vm);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * Physical CPUs: per-CPU EL2 setup, the idle loop that starts vCPUs handed
+ * to this CPU, kicks between CPUs and keel's interrupt handling.
+ */
+#include <keel/arch/mmu.h>
+#include <keel/arch/sysreg.h>
+#include <keel/console.h>
+#include <keel/cpu.h>
+#include <keel/drivers/gicv3.h>
+#include <keel/irq.h>
+#include <keel/vm.h>
+
+struct cpu cpus[KEEL_MAX_CPUS];
+unsigned nr_cpus;
+/* One stack per CPU plus one for the boot CPU until it knows its index (see head.S). */
+uint8_t keel_stacks[KEEL_MAX_CPUS + 1][KEEL_STACK_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+extern char el2_vectors[];
+extern noreturn_fn void guest_enter(struct vcpu_regs *regs, uint64_t stack_top);
+uint64_t vcpu_hcr_value(void);
+
+void cpu_set_current(struct cpu *c)
+{
+	c->stack_top = (uint64_t)(uintptr_t)keel_stacks[c->id + 1];
+	write_sysreg(tpidr_el2, (uint64_t)(uintptr_t)c);
+	write_sysreg(vbar_el2, (uint64_t)(uintptr_t)el2_vectors);
+	isb();
+}
+
+/*
+ * EL2 controls that are the same for every guest (docs/architecture.md):
+ * debug, PMU, SPE and trace trapped; SVE, SME, AMU and trace registers
+ * trapped; FP/SIMD left to the guest; the guest reads the physical counter
+ * but cannot program the EL1 physical timer.
+ */
+void cpu_init_el2(void)
+{
+	uint64_t hpmn = (read_sysreg(pmcr_el0) >> 11) & MDCR_HPMN_MASK;
+
+	write_sysreg(mdcr_el2, hpmn | MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA |
+			       MDCR_TPMS | MDCR_TTRF);
+	write_sysreg(cptr_el2, CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM);
+	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN);
+	write_sysreg(cntvoff_el2, 0);
+	write_sysreg(vttbr_el2, 0);
+	write_sysreg(hcr_el2, vcpu_hcr_value()); /* IMO: interrupts come to EL2 even while idle */
+	isb();
+}
+
+void cpu_assign(unsigned id, struct vcpu *v)
+{
+	__atomic_store_n(&cpus[id].next, v, __ATOMIC_RELEASE);
+	cpu_kick(id);
+}
+
+void cpu_kick(unsigned id)
+{
+	gicv3_send_sgi(cpus[id].mpidr, GIC_SGI_KICK);
+}
+
+void irq_handle(void)
+{
+	for (;;) {
+		unsigned intid = gicv3_ack();
+
+		if (intid >= GIC_INTID_SPURIOUS)
+			return;
+		/* GIC_SGI_KICK carries no data: the caller re-reads the state it cares about. */
+		gicv3_eoi(intid);
+	}
+}
+
+static bool cpu_take_vcpu(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool run;
+
+	spin_lock(&vm->lock);
+	run = vm->state == VM_RUNNING && v->power == VCPU_ON_PENDING;
+	if (run) {
+		v->power = VCPU_ON;
+		vm->nr_loaded++;
+	}
+	spin_unlock(&vm->lock);
+	return run;
+}
+
+void cpu_idle_loop(void)
+{
+	struct cpu *c = this_cpu();
+
+	for (;;) {
+		struct vcpu *v = __atomic_exchange_n(&c->next, NULL, __ATOMIC_ACQUIRE);
+
+		if (v && cpu_take_vcpu(v)) {
+			vcpu_load(v);
+			guest_enter(&v->regs, c->stack_top);
+		}
+		wfi();
+		irq_handle();
+	}
+}

@@ -1,0 +1,105 @@
+/*
+ * A VM's stage-2 translation: IPA size, VMID, tables, and the VTCR_EL2 /
+ * VTTBR_EL2 values loaded with its vCPUs.
+ */
+#include <keel/arch/cache.h>
+#include <keel/arch/mmu.h>
+#include <keel/arch/sysreg.h>
+#include <keel/mem.h>
+#include <keel/spinlock.h>
+#include <keel/vm.h>
+#include <stdio.h>
+
+#define VMID_MAX_16 (1u << 16)
+#define S2_RAM_ATTRS (PT_AF | PT_SH_INNER | PT_S2_MEMATTR(PT_S2_MEMATTR_NORMAL_WB) | \
+		      PT_S2_AP_R | PT_S2_AP_W)
+
+static uint64_t vmid_bitmap[VMID_MAX_16 / 64];
+static struct spinlock vmid_lock = SPINLOCK_INIT;
+
+static unsigned vmid_bits(void)
+{
+	return ID_AA64MMFR1_VMIDBITS(read_sysreg(id_aa64mmfr1_el1)) == 2 ? 16 : 8;
+}
+
+/* VMID 0 is never handed out, so a zero VTTBR never aliases a VM. */
+static unsigned vmid_alloc(void)
+{
+	unsigned limit = 1u << vmid_bits(), id = 0;
+
+	spin_lock(&vmid_lock);
+	for (unsigned i = 1; i < limit; i++) {
+		if (!(vmid_bitmap[i / 64] & BIT(i % 64))) {
+			vmid_bitmap[i / 64] |= BIT(i % 64);
+			id = i;
+			break;
+		}
+	}
+	spin_unlock(&vmid_lock);
+	return id;
+}
+
+static const unsigned ipa_sizes[] = { 32, 36, 40, 42, 44, 48 };
+
+/* Smallest architected IPA size covering every address the VM uses. */
+static unsigned ipa_bits_for(uint64_t top)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(ipa_sizes); i++)
+		if (top <= (1ULL << ipa_sizes[i]))
+			return ipa_sizes[i];
+	return 0;
+}
+
+static uint64_t vm_ipa_top(const struct vm *vm)
+{
+	uint64_t top = vm->ram_ipa + vm->ram_size;
+
+	for (unsigned i = 0; i < vm->nr_devices; i++)
+		top = MAX(top, vm->devices[i].base + vm->devices[i].size);
+	return top;
+}
+
+int stage2_init(struct vm *vm, unsigned pa_bits, char *err, size_t errlen)
+{
+	uint64_t top = vm_ipa_top(vm);
+	unsigned level;
+	int ret;
+
+	vm->ipa_bits = ipa_bits_for(top);
+	if (!vm->ipa_bits || vm->ipa_bits > pa_bits) {
+		snprintf(err, errlen, "its layout reaches IPA 0x%llx but this CPU supports %u-bit IPAs",
+			 (unsigned long long)top, pa_bits);
+		return KE_RANGE;
+	}
+	vm->vmid = vmid_alloc();
+	if (!vm->vmid) {
+		snprintf(err, errlen, "no VMID left");
+		return KE_NOMEM;
+	}
+	ret = pt_init(&vm->s2, vm->ipa_bits, mem_table_alloc, mem_table_free, NULL);
+	if (!ret)
+		ret = pt_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, S2_RAM_ATTRS);
+	if (ret) {
+		snprintf(err, errlen, "cannot build its stage-2 tables (error %d)", ret);
+		return ret;
+	}
+	level = vm->s2.start_level;
+	/* VTCR_EL2.SL0 for a 4 KiB granule: 0 = level 2, 1 = level 1, 2 = level 0. */
+	vm->vtcr = VTCR_RES1 | VTCR_T0SZ(64 - vm->ipa_bits) | (uint64_t)(2 - level) << VTCR_SL0_SHIFT |
+		   VTCR_IRGN0_WBWA | VTCR_ORGN0_WBWA | VTCR_SH0_INNER | VTCR_TG0_4K |
+		   (uint64_t)mmu_pa_bits_to_ps(pa_bits) << VTCR_PS_SHIFT |
+		   (vmid_bits() == 16 ? VTCR_VS : 0);
+	vm->vttbr = (uint64_t)(uintptr_t)vm->s2.root | (uint64_t)vm->vmid << 48;
+	dsb(ishst);
+	/* The VMID is new, but flush anything a previous owner of it left. */
+	__asm__ volatile("tlbi alle1is" ::: "memory");
+	dsb(ish);
+	isb();
+	return KE_OK;
+}
+
+/* Clean and invalidate all of a VM's RAM to the point of coherency. */
+void stage2_flush_vm(struct vm *vm)
+{
+	dcache_clean_inval_poc(vm->ram_pa, vm->ram_size);
+}

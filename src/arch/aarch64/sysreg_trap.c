@@ -1,0 +1,162 @@
+/*
+ * Trapped system register accesses (ESR_EL2.EC = 0x18).
+ *
+ * - ID registers (HCR_EL2.TID3): the real value with every feature keel does
+ *   not virtualise hidden, so a guest never sees what keel does not switch.
+ * - Set/way cache maintenance (HCR_EL2.TSW): done by address on the VM's RAM.
+ * - ACTLR_EL1 (HCR_EL2.TACR): implementation defined, read as zero.
+ * - Debug registers (MDCR_EL2.TDA/TDOSA/TDRA): read as zero, writes ignored,
+ *   except MDSCR_EL1 and the OS lock, which keep their value. Hardware
+ *   breakpoints and watchpoints therefore do nothing in a guest.
+ * - Everything else that traps (PMU, LOR, RAS error records, implementation
+ *   defined registers): the feature is hidden, so the access is UNDEFINED.
+ */
+#include <keel/arch/inject.h>
+#include <keel/arch/sysreg.h>
+#include <keel/arch/trap.h>
+#include <keel/esr.h>
+#include <keel/vm.h>
+
+#define FIELD(h, l) GENMASK(h, l)
+
+/* Fields cleared from each ID register (Arm ARM names in comments). */
+#define PFR0_HIDE   (FIELD(35, 32) /* SVE */ | FIELD(31, 28) /* RAS */ | FIELD(43, 40) /* MPAM */ | \
+		     FIELD(47, 44) /* AMU */ | FIELD(39, 36) /* SEL2 */ | FIELD(11, 8) /* EL2 */)
+#define PFR1_KEEP   (FIELD(3, 0) /* BT */ | FIELD(7, 4) /* SSBS */ | FIELD(35, 32) /* CSV2_frac */)
+#define DFR0_HIDE   (FIELD(7, 4) /* TraceVer */ | FIELD(11, 8) /* PMUVer */ | FIELD(35, 32) /* PMSVer */ | \
+		     FIELD(43, 40) /* TraceFilt */ | FIELD(47, 44) /* TraceBuffer */ | \
+		     FIELD(51, 48) /* MTPMU */ | FIELD(55, 52) /* BRBE */ | FIELD(63, 60) /* HPMN0 */)
+#define ISAR1_HIDE  (FIELD(7, 4) /* APA */ | FIELD(11, 8) /* API */ | FIELD(27, 24) /* GPA */ | \
+		     FIELD(31, 28) /* GPI */)
+#define ISAR2_HIDE  (FIELD(11, 8) /* GPA3 */ | FIELD(15, 12) /* APA3 */ | FIELD(27, 24) /* PAC_frac */)
+#define MMFR0_PARANGE FIELD(3, 0)
+#define MMFR1_HIDE  (FIELD(19, 16) /* LO */ | FIELD(11, 8) /* VH */)
+#define MMFR2_HIDE  (FIELD(27, 24) /* NV */)
+#define AA32_PFR0_HIDE (FIELD(23, 20) /* AMU */ | FIELD(31, 28) /* RAS */)
+#define AA32_DFR0_HIDE (FIELD(27, 24) /* PerfMon */ | FIELD(31, 28) /* TraceFilt */ | FIELD(23, 20) /* TraceModel */)
+
+#define ID_REG(crm, op2) case ((crm) << 3 | (op2)): return read_sysreg(S3_0_C0_C##crm##_##op2)
+
+/* The hardware value of ID register (op0=3, op1=0, CRn=0, CRm, op2). */
+static uint64_t id_reg_read_hw(unsigned crm, unsigned op2)
+{
+	switch (crm << 3 | op2) {
+	ID_REG(1, 0); ID_REG(1, 1); ID_REG(1, 2); ID_REG(1, 3);
+	ID_REG(1, 4); ID_REG(1, 5); ID_REG(1, 6); ID_REG(1, 7);
+	ID_REG(2, 0); ID_REG(2, 1); ID_REG(2, 2); ID_REG(2, 3);
+	ID_REG(2, 4); ID_REG(2, 5); ID_REG(2, 6); ID_REG(2, 7);
+	ID_REG(3, 0); ID_REG(3, 1); ID_REG(3, 2); ID_REG(3, 4); ID_REG(3, 5); ID_REG(3, 6);
+	ID_REG(4, 0); ID_REG(4, 1); ID_REG(5, 0); ID_REG(5, 1); ID_REG(5, 4); ID_REG(5, 5);
+	ID_REG(6, 0); ID_REG(6, 1); ID_REG(6, 2);
+	ID_REG(7, 0); ID_REG(7, 1); ID_REG(7, 2);
+	default:
+		/* Unallocated encodings in the ID space are RAZ, and so are the ones
+		 * that name features keel hides wholesale (ZFR0, SMFR0, AFR*, ...). */
+		return 0;
+	}
+}
+
+static const unsigned ipa_bits_to_parange[] = { [32] = 0, [36] = 1, [40] = 2, [42] = 3, [44] = 4, [48] = 5 };
+
+static uint64_t id_reg_read(struct vcpu *v, unsigned crm, unsigned op2)
+{
+	uint64_t val = id_reg_read_hw(crm, op2);
+
+	switch (crm << 3 | op2) {
+	case 1 << 3 | 0:  /* ID_PFR0_EL1 */
+		return val & ~AA32_PFR0_HIDE;
+	case 1 << 3 | 2:  /* ID_DFR0_EL1 */
+		return val & ~AA32_DFR0_HIDE;
+	case 3 << 3 | 5:  /* ID_DFR1_EL1 */
+		return 0;
+	case 4 << 3 | 0:  /* ID_AA64PFR0_EL1 */
+		return val & ~PFR0_HIDE;
+	case 4 << 3 | 1:  /* ID_AA64PFR1_EL1 */
+		return val & PFR1_KEEP;
+	case 5 << 3 | 0:  /* ID_AA64DFR0_EL1 */
+		return val & ~DFR0_HIDE;
+	case 5 << 3 | 1:  /* ID_AA64DFR1_EL1 */
+		return 0;
+	case 6 << 3 | 1:  /* ID_AA64ISAR1_EL1 */
+		return val & ~ISAR1_HIDE;
+	case 6 << 3 | 2:  /* ID_AA64ISAR2_EL1 */
+		return val & ~ISAR2_HIDE;
+	case 7 << 3 | 0:  /* ID_AA64MMFR0_EL1: the VM's own IPA size */
+		return (val & ~MMFR0_PARANGE) | ipa_bits_to_parange[v->vm->ipa_bits];
+	case 7 << 3 | 1:  /* ID_AA64MMFR1_EL1 */
+		return val & ~MMFR1_HIDE;
+	case 7 << 3 | 2:  /* ID_AA64MMFR2_EL1 */
+		return val & ~MMFR2_HIDE;
+	default:
+		return val;
+	}
+}
+
+static bool is_set_way_op(uint32_t reg)
+{
+	return reg == SYSREG_ISS(1, 0, 7, 6, 2) ||  /* DC ISW */
+	       reg == SYSREG_ISS(1, 0, 7, 10, 2) || /* DC CSW */
+	       reg == SYSREG_ISS(1, 0, 7, 14, 2);   /* DC CISW */
+}
+
+#define OSLSR_OSLM_IMPLEMENTED BIT(3)
+#define OSLSR_OSLK             BIT(1)
+
+/* Debug registers (op0 = 2). Returns false for encodings that are not debug registers. */
+static bool debug_reg_access(struct vcpu *v, uint32_t reg, bool read, uint64_t *val)
+{
+	if (reg == SYSREG_ISS(2, 0, 0, 2, 2)) {          /* MDSCR_EL1 */
+		if (read)
+			*val = read_sysreg(mdscr_el1);
+		else
+			write_sysreg(mdscr_el1, *val);
+		return true;
+	}
+	if (reg == SYSREG_ISS(2, 0, 1, 0, 4))            /* OSLAR_EL1: write-only, ignored */
+		return !read;
+	if (reg == SYSREG_ISS(2, 0, 1, 1, 4)) {          /* OSLSR_EL1 */
+		*val = OSLSR_OSLM_IMPLEMENTED;
+		return read;
+	}
+	/* Breakpoint/watchpoint registers, OSDLR, DBGPRCR, claim tags, MDCCINT, MDRAR... */
+	if (read)
+		*val = 0;
+	return true;
+}
+
+void trap_sysreg(struct vcpu *v, uint64_t esr)
+{
+	uint32_t reg = esr_sysreg(esr);
+	unsigned rt = esr_sys_rt(esr);
+	bool read = esr_sys_is_read(esr);
+	uint64_t val = read ? 0 : vcpu_reg_get(&v->regs, rt);
+	bool handled = true;
+
+	v->stats.sysreg++;
+	if (esr_sys_op0(esr) == 3 && esr_sys_op1(esr) == 0 && esr_sys_crn(esr) == 0 &&
+	    esr_sys_crm(esr) >= 1 && esr_sys_crm(esr) <= 7) {
+		handled = read; /* ID registers are read-only: a write is UNDEFINED */
+		val = id_reg_read(v, esr_sys_crm(esr), esr_sys_op2(esr));
+	} else if (is_set_way_op(reg)) {
+		/* One flush per batch: a set/way loop issues thousands of these in a row. */
+		if (!v->sw_flushed)
+			stage2_flush_vm(v->vm);
+		v->sw_flushed = true;
+	} else if (reg == SYSREG_ISS(3, 0, 1, 0, 1)) {   /* ACTLR_EL1 */
+		val = 0;
+	} else if (esr_sys_op0(esr) == 2) {
+		handled = debug_reg_access(v, reg, read, &val);
+	} else {
+		handled = false;
+	}
+
+	if (!handled) {
+		inject_undef(v);
+		return;
+	}
+	if (!is_set_way_op(reg))
+		v->sw_flushed = false;
+	if (read)
+		vcpu_reg_set(&v->regs, rt, val);
+	v->regs.elr += 4;
+}

@@ -1,0 +1,130 @@
+/*
+ * Guest exits: vcpu_exit() is called by vectors.S with the guest's general
+ * registers saved, dispatches on the exception class, and returns the
+ * registers of the vCPU to resume. A vCPU that must stop running here (its
+ * VM ended, it was powered off) is taken off this CPU, which then idles.
+ */
+#include <keel/arch/inject.h>
+#include <keel/arch/sysreg.h>
+#include <keel/arch/trap.h>
+#include <keel/console.h>
+#include <keel/cpu.h>
+#include <keel/esr.h>
+#include <keel/hypercall.h>
+#include <keel/irq.h>
+#include <keel/vm.h>
+
+typedef void (*exit_handler_fn)(struct vcpu *v, uint64_t esr);
+
+static void skip_insn(struct vcpu *v, uint64_t esr)
+{
+	v->regs.elr += esr_il(esr) ? 4 : 2;
+}
+
+/*
+ * WFI/WFE: keel has no virtual interrupt source yet, so nothing can become
+ * pending while the vCPU waits; completing at once is the architected
+ * behaviour of a wake-up event that is already there.
+ */
+static void handle_wfx(struct vcpu *v, uint64_t esr)
+{
+	v->stats.wfx++;
+	skip_insn(v, esr);
+}
+
+static void handle_hvc(struct vcpu *v, uint64_t esr)
+{
+	v->stats.hypercalls++;
+	if (esr_imm16(esr) != 0) {
+		v->regs.x[0] = (uint64_t)(int64_t)SMCCC_NOT_SUPPORTED;
+		return;
+	}
+	hypercall_handle(v);
+}
+
+/* A trapped SMC returns to the SMC itself: step over it, then answer like HVC. */
+static void handle_smc(struct vcpu *v, uint64_t esr)
+{
+	skip_insn(v, esr);
+	handle_hvc(v, esr);
+}
+
+static void handle_undef(struct vcpu *v, uint64_t esr)
+{
+	inject_undef(v);
+}
+
+static void handle_serror(struct vcpu *v, uint64_t esr)
+{
+	trap_dump_guest(v, esr);
+	vm_stop(v->vm, "stopped: SError (asynchronous abort) while it ran, ESR_EL2=0x%llx",
+		(unsigned long long)esr);
+}
+
+static const exit_handler_fn exit_handlers[64] = {
+	[ESR_EC_WFX] = handle_wfx,
+	[ESR_EC_HVC64] = handle_hvc,
+	[ESR_EC_SMC64] = handle_smc,
+	[ESR_EC_SYS64] = trap_sysreg,
+	[ESR_EC_DABT_LOW] = trap_dabt,
+	[ESR_EC_IABT_LOW] = trap_iabt,
+	[ESR_EC_SERROR] = handle_serror,
+};
+
+struct vcpu_regs *vcpu_exit(struct vcpu_regs *regs, unsigned kind)
+{
+	struct cpu *c = this_cpu();
+	struct vcpu *v = c->vcpu;
+
+	v->stats.exits++;
+	if (kind == EXIT_SYNC) {
+		uint64_t esr = read_sysreg(esr_el2);
+		unsigned ec = esr_ec(esr);
+		exit_handler_fn fn = exit_handlers[ec];
+
+		if (ec != ESR_EC_SYS64)
+			v->sw_flushed = false; /* a set/way batch ends at any other exit */
+
+		/* Anything else that reaches EL2 (PAC, SVE, SME, LOR, AArch32 traps...) is a feature keel hides. */
+		(fn ? fn : handle_undef)(v, esr);
+	} else if (kind == EXIT_IRQ) {
+		v->stats.irqs++;
+		irq_handle();
+	} else if (kind == EXIT_SERROR) {
+		handle_serror(v, read_sysreg(esr_el2));
+	}
+	/* FIQs are not used by keel; with FMO set they only end the guest's timeslice. */
+
+	if (__builtin_expect(__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING ||
+			     __atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_ON, 0)) {
+		struct vm *vm = v->vm;
+
+		vcpu_put(v);
+		vm_vcpu_left(vm);
+		cpu_idle_loop();
+	}
+	return regs;
+}
+
+void trap_dump_guest(struct vcpu *v, uint64_t esr)
+{
+	struct vcpu_regs *r = &v->regs;
+
+	console_lock();
+	console_printf_locked("(keel) vm %s vcpu %u: %s (EC 0x%02x), ESR_EL2 0x%08llx\n",
+			      v->vm->name, v->index, esr_class_name(esr_ec(esr)), esr_ec(esr),
+			      (unsigned long long)esr);
+	console_printf_locked("(keel)   PC 0x%016llx PSTATE 0x%08llx FAR 0x%016llx HPFAR 0x%016llx\n",
+			      (unsigned long long)r->elr, (unsigned long long)r->spsr,
+			      (unsigned long long)read_sysreg(far_el2),
+			      (unsigned long long)read_sysreg(hpfar_el2));
+	for (unsigned i = 0; i < 31; i += 2) {
+		if (i == 30)
+			console_printf_locked("(keel)   x30 0x%016llx\n", (unsigned long long)r->x[30]);
+		else
+			console_printf_locked("(keel)   x%-2u 0x%016llx x%-2u 0x%016llx\n", i,
+					      (unsigned long long)r->x[i], i + 1,
+					      (unsigned long long)r->x[i + 1]);
+	}
+	console_unlock();
+}

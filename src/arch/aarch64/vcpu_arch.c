@@ -1,0 +1,60 @@
+/*
+ * The architecture side of a vCPU: its reset state, and loading it onto /
+ * taking it off a physical CPU, which switches the EL1 system registers and
+ * the stage-2 context (VTTBR_EL2, VTCR_EL2).
+ */
+#include <keel/arch/sysreg.h>
+#include <keel/cpu.h>
+#include <keel/vm.h>
+#include <string.h>
+
+#define VMPIDR_RES1 BIT(31)
+
+/* What keel must own while a guest runs. See docs/architecture.md. */
+#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | \
+		   HCR_TWI | HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TIDCP | HCR_TACR | HCR_TSW | \
+		   HCR_RW | HCR_TLOR | HCR_TERR | HCR_TID5)
+
+uint64_t vcpu_hcr_value(void)
+{
+	return HCR_GUEST;
+}
+
+void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0)
+{
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.x[0] = x0;
+	v->regs.elr = entry;
+	v->regs.spsr = PSR_MODE_EL1h | PSR_DAIF;
+	v->vmpidr = VMPIDR_RES1 | v->index;
+	sysregs_reset(&v->sys, v->vmpidr);
+	v->sw_flushed = false;
+}
+
+void vcpu_load(struct vcpu *v)
+{
+	struct cpu *c = this_cpu();
+
+	write_sysreg(vtcr_el2, v->vm->vtcr);
+	write_sysreg(vttbr_el2, v->vm->vttbr);
+	write_sysreg(hcr_el2, HCR_GUEST);
+	write_sysreg(cntvoff_el2, 0);
+	sysregs_restore(&v->sys);
+	v->loaded = true;
+	c->vcpu = v;
+	c->regs = &v->regs;
+}
+
+void vcpu_put(struct vcpu *v)
+{
+	struct cpu *c = this_cpu();
+
+	sysregs_save(&v->sys);
+	/* Nothing of this guest may stay reachable: park EL1 with its MMU off. */
+	write_sysreg(sctlr_el1, SCTLR_EL1_RES1);
+	write_sysreg(cntv_ctl_el0, 0);
+	isb();
+	v->loaded = false;
+	c->vcpu = NULL;
+	c->regs = NULL;
+}

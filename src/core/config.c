@@ -1,0 +1,557 @@
+/*
+ * VM configuration parsing and validation: see include/keel/config.h and docs/config.md.
+ *
+ * The config is a device tree blob; every message names the file and the node and says
+ * how to fix the problem, because this is the one place users write input for keel.
+ * Unknown properties are errors: a misspelt optional property must not be ignored.
+ */
+#include <keel/config.h>
+#include <keel/platform.h>
+
+#include <libfdt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CFG_PATH_MAX 48
+#define CFG_RAM_ALIGN SZ_2M
+
+struct cfg_ctx {
+	const void *fdt;
+	const char *file;
+	char path[CFG_PATH_MAX];	/* node being checked, for messages */
+	unsigned ac, sc;		/* root #address-cells, #size-cells */
+	unsigned nr_pcpus;
+	unsigned ipa_bits;
+	char *err;
+	size_t errlen;
+};
+
+static const char *const cfg_root_props[] = {
+	"compatible", "#address-cells", "#size-cells", "keel,when-idle", "model",
+};
+
+static const char *const cfg_vm_props[] = {
+	"compatible", "memory", "cpus", "cpu-affinity", "kernel", "kernel-format",
+	"load-offset", "initrd", "bootargs", "dtb", "uart", "test-device",
+};
+
+/* Writes "<file>: <path>: <message>" (no path if empty) and returns ret. */
+static int __attribute__((format(printf, 3, 4)))
+cfg_fail(const struct cfg_ctx *c, int ret, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!c->err || !c->errlen)
+		return ret;
+	if (c->path[0])
+		n = snprintf(c->err, c->errlen, "%s: %s: ", c->file, c->path);
+	else
+		n = snprintf(c->err, c->errlen, "%s: ", c->file);
+	if (n >= 0 && (size_t)n < c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+static unsigned long long ull(uint64_t v)
+{
+	return v;
+}
+
+/* [base, base + size) fits in 64 bits. */
+static bool cfg_range_fits(uint64_t base, uint64_t size)
+{
+	return size <= UINT64_MAX - base;
+}
+
+static bool cfg_above_ipa(const struct cfg_ctx *c, uint64_t base, uint64_t size)
+{
+	return c->ipa_bits < 64 && base + size > (1ULL << c->ipa_bits);
+}
+
+static bool cfg_overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
+{
+	return a < b + bs && b < a + as;
+}
+
+/* ------------------------------------------------------------ property access */
+
+static bool cfg_name_in(const char *name, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+static int cfg_check_known(const struct cfg_ctx *c, int node, const char *const *names, size_t n)
+{
+	const char *name;
+	int off, len;
+
+	fdt_for_each_property_offset(off, c->fdt, node) {
+		if (!fdt_getprop_by_offset(c->fdt, off, &name, &len) || !name)
+			return cfg_fail(c, KE_INVAL, "malformed property; recompile the config with dtc");
+		if (!cfg_name_in(name, names, n))
+			return cfg_fail(c, KE_INVAL,
+					"unknown property \"%.40s\"; check its spelling against "
+					"docs/config.md", name);
+	}
+	return 0;
+}
+
+/* A string property into buf (max bytes with the NUL). KE_NOENT if absent and optional. */
+static int cfg_get_string(const struct cfg_ctx *c, int node, const char *prop, char *buf,
+			  size_t max, bool required)
+{
+	const char *v;
+	int len;
+
+	v = fdt_getprop(c->fdt, node, prop, &len);
+	if (!v && len == -FDT_ERR_NOTFOUND && !required)
+		return KE_NOENT;
+	if (!v && len == -FDT_ERR_NOTFOUND)
+		return cfg_fail(c, KE_NOENT, "no %s property; it is required, e.g. %s = \"...\"",
+				prop, prop);
+	if (!v || len < 1 || v[len - 1] != '\0' || strlen(v) != (size_t)len - 1)
+		return cfg_fail(c, KE_INVAL, "%s must be a single string, e.g. %s = \"...\"",
+				prop, prop);
+	if ((size_t)len > max)
+		return cfg_fail(c, KE_INVAL, "%s is longer than %u characters; shorten it",
+				prop, (unsigned)max - 1);
+	memcpy(buf, v, (size_t)len);
+	return 0;
+}
+
+/* A boot module name: a non-empty string. */
+static int cfg_get_module(const struct cfg_ctx *c, int node, const char *prop, char *buf,
+			  bool required)
+{
+	int r = cfg_get_string(c, node, prop, buf, CONFIG_STR_MAX, required);
+
+	if (!r && !buf[0])
+		return cfg_fail(c, KE_INVAL, "%s is empty; give the name of a boot module", prop);
+	return r;
+}
+
+/* A number of `cells` cells. KE_NOENT if absent (not reported: callers decide). */
+static int cfg_get_number(const struct cfg_ctx *c, int node, const char *prop, unsigned cells,
+			  const char *why, uint64_t *out)
+{
+	const void *v;
+	int len;
+
+	v = fdt_getprop(c->fdt, node, prop, &len);
+	if (!v && len == -FDT_ERR_NOTFOUND)
+		return KE_NOENT;
+	if (!v || (unsigned)len != cells * sizeof(fdt32_t))
+		return cfg_fail(c, KE_INVAL, "%s must be %u cell%s%s; it is %d bytes",
+				prop, cells, cells == 1 ? "" : "s", why, v ? len : 0);
+	*out = platform_dt_number(v, cells);
+	return 0;
+}
+
+/* ------------------------------------------------------------ one VM */
+
+static int cfg_check_name(const struct cfg_ctx *c, const char *name, int len)
+{
+	if (len < 1 || len >= VM_NAME_MAX)
+		return cfg_fail(c, KE_INVAL, "VM name has %d characters; use 1 to %d", len,
+				VM_NAME_MAX - 1);
+	for (int i = 0; i < len; i++) {
+		char ch = name[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			return cfg_fail(c, KE_INVAL,
+					"VM name has '%c'; use only a-z, 0-9, '_' and '-' "
+					"(no unit address)", ch);
+	}
+	return 0;
+}
+
+static int cfg_parse_memory(const struct cfg_ctx *c, int node, struct vm_config *vm)
+{
+	const void *v;
+	int len;
+
+	v = fdt_getprop(c->fdt, node, "memory", &len);
+	if (!v)
+		return cfg_fail(c, KE_NOENT, "no memory property; add memory = <base size>, the IPA "
+				"range of the VM's RAM");
+	if ((unsigned)len != (c->ac + c->sc) * sizeof(fdt32_t))
+		return cfg_fail(c, KE_INVAL, "memory must be <base size> in %u + %u cells "
+				"(#address-cells, #size-cells of /); it is %d bytes", c->ac, c->sc, len);
+	vm->ram_base = platform_dt_number(v, c->ac);
+	vm->ram_size = platform_dt_number((const fdt32_t *)v + c->ac, c->sc);
+	if (vm->ram_size < CFG_RAM_ALIGN)
+		return cfg_fail(c, KE_INVAL, "memory size 0x%llx is below 2 MiB; give at least 2 MiB",
+				ull(vm->ram_size));
+	if (!IS_ALIGNED(vm->ram_base, CFG_RAM_ALIGN) || !IS_ALIGNED(vm->ram_size, CFG_RAM_ALIGN))
+		return cfg_fail(c, KE_INVAL, "memory base 0x%llx and size 0x%llx must both be 2 MiB "
+				"aligned; round them to 0x200000", ull(vm->ram_base), ull(vm->ram_size));
+	if (!cfg_range_fits(vm->ram_base, vm->ram_size))
+		return cfg_fail(c, KE_RANGE, "memory 0x%llx + 0x%llx wraps past the end of the "
+				"address space; lower the base or the size",
+				ull(vm->ram_base), ull(vm->ram_size));
+	if (cfg_above_ipa(c, vm->ram_base, vm->ram_size))
+		return cfg_fail(c, KE_RANGE, "memory ends at 0x%llx, above the %u-bit IPA space of "
+				"this machine (0x%llx); lower the base or the size",
+				ull(vm->ram_base + vm->ram_size), c->ipa_bits, ull(1ULL << c->ipa_bits));
+	return 0;
+}
+
+/* cpus and cpu-affinity. *pinned: cpu-affinity given (vcpu_pcpu[] filled). */
+static int cfg_parse_cpus(const struct cfg_ctx *c, int node, struct vm_config *vm, bool *pinned)
+{
+	const fdt32_t *aff;
+	uint64_t n;
+	int r, len;
+
+	r = cfg_get_number(c, node, "cpus", 1, ", e.g. cpus = <1>", &n);
+	if (r == KE_NOENT)
+		return cfg_fail(c, KE_NOENT, "no cpus property; add cpus = <n>, the vCPU count");
+	if (r)
+		return r;
+	if (n < 1 || n > KEEL_MAX_VCPUS)
+		return cfg_fail(c, KE_INVAL, "cpus = <%llu>; a VM has 1 to %d vCPUs", ull(n),
+				KEEL_MAX_VCPUS);
+	vm->nr_vcpus = (unsigned)n;
+	aff = fdt_getprop(c->fdt, node, "cpu-affinity", &len);
+	*pinned = aff != NULL;
+	if (!aff)
+		return 0;
+	if (len <= 0 || len % (int)sizeof(fdt32_t))
+		return cfg_fail(c, KE_INVAL, "cpu-affinity must be one cell per vCPU, e.g. "
+				"cpu-affinity = <1 2>");
+	if ((unsigned)len / sizeof(fdt32_t) != vm->nr_vcpus)
+		return cfg_fail(c, KE_INVAL, "cpu-affinity gives %d physical CPU(s) but cpus = <%u>; give one "
+				"physical CPU per vCPU", len / (int)sizeof(fdt32_t), vm->nr_vcpus);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpu_pcpu[i] = fdt32_ld(&aff[i]);
+		if (vm->vcpu_pcpu[i] >= c->nr_pcpus)
+			return cfg_fail(c, KE_RANGE, "cpu-affinity names physical CPU %u but this "
+					"machine has %u (0-%u); pin each vCPU to an existing CPU",
+					vm->vcpu_pcpu[i], c->nr_pcpus, c->nr_pcpus - 1);
+	}
+	return 0;
+}
+
+static int cfg_parse_format(const struct cfg_ctx *c, int node, struct vm_config *vm)
+{
+	char fmt[16];
+	int r;
+
+	r = cfg_get_string(c, node, "kernel-format", fmt, sizeof(fmt), false);
+	if (r == KE_NOENT || (!r && !strcmp(fmt, "linux")))
+		vm->kernel_format = KERNEL_FORMAT_LINUX;
+	else if (!r && !strcmp(fmt, "raw"))
+		vm->kernel_format = KERNEL_FORMAT_RAW;
+	else if (!r)
+		return cfg_fail(c, KE_INVAL, "kernel-format \"%s\" is neither \"linux\" nor \"raw\"",
+				fmt);
+	else
+		return r;
+	return 0;
+}
+
+static int cfg_parse_load_offset(const struct cfg_ctx *c, int node, struct vm_config *vm)
+{
+	int r;
+
+	r = cfg_get_number(c, node, "load-offset", c->sc, " (#size-cells of /)", &vm->load_offset);
+	if (r && r != KE_NOENT)
+		return r;
+	if (vm->kernel_format == KERNEL_FORMAT_LINUX && r != KE_NOENT)
+		return cfg_fail(c, KE_INVAL, "load-offset only applies to kernel-format = \"raw\" "
+				"(a Linux Image header gives its own offset); remove it");
+	if (vm->kernel_format == KERNEL_FORMAT_LINUX)
+		return 0;
+	if (r == KE_NOENT)
+		return cfg_fail(c, KE_NOENT, "kernel-format = \"raw\" needs load-offset = <...>, "
+				"the offset of the image from the RAM base");
+	if (!IS_ALIGNED(vm->load_offset, PAGE_SIZE))
+		return cfg_fail(c, KE_INVAL, "load-offset 0x%llx is not 4 KiB aligned; round it",
+				ull(vm->load_offset));
+	if (vm->load_offset >= vm->ram_size)
+		return cfg_fail(c, KE_RANGE, "load-offset 0x%llx is outside the VM's RAM (0x%llx "
+				"bytes); lower it", ull(vm->load_offset), ull(vm->ram_size));
+	return 0;
+}
+
+/* An optional property's getter result: absent is fine. */
+static int cfg_optional(int r)
+{
+	return r == KE_NOENT ? 0 : r;
+}
+
+static int cfg_parse_kernel(const struct cfg_ctx *c, int node, struct vm_config *vm)
+{
+	int r;
+
+	r = cfg_get_module(c, node, "kernel", vm->kernel, true);
+	if (!r)
+		r = cfg_parse_format(c, node, vm);
+	if (!r)
+		r = cfg_parse_load_offset(c, node, vm);
+	if (!r)
+		r = cfg_optional(cfg_get_module(c, node, "initrd", vm->initrd, false));
+	if (!r)
+		r = cfg_optional(cfg_get_module(c, node, "dtb", vm->dtb, false));
+	if (!r)
+		r = cfg_optional(cfg_get_string(c, node, "bootargs", vm->bootargs,
+						CONFIG_BOOTARGS_MAX, false));
+	return r;
+}
+
+/* One 4 KiB emulated device window: aligned, inside the IPA space, outside RAM. */
+static int cfg_check_window(const struct cfg_ctx *c, const struct vm_config *vm,
+			    const char *prop, uint64_t base)
+{
+	if (!IS_ALIGNED(base, CONFIG_DEVICE_SIZE))
+		return cfg_fail(c, KE_INVAL, "%s 0x%llx is not 4 KiB aligned; devices take whole "
+				"4 KiB pages", prop, ull(base));
+	if (!cfg_range_fits(base, CONFIG_DEVICE_SIZE) || cfg_above_ipa(c, base, CONFIG_DEVICE_SIZE))
+		return cfg_fail(c, KE_RANGE, "%s 0x%llx is above the %u-bit IPA space of this "
+				"machine; move it lower", prop, ull(base), c->ipa_bits);
+	if (cfg_overlap(base, CONFIG_DEVICE_SIZE, vm->ram_base, vm->ram_size))
+		return cfg_fail(c, KE_RANGE, "%s 0x%llx-0x%llx overlaps the VM's RAM 0x%llx-0x%llx; "
+				"move it outside RAM", prop, ull(base), ull(base + CONFIG_DEVICE_SIZE - 1),
+				ull(vm->ram_base), ull(vm->ram_base + vm->ram_size - 1));
+	return 0;
+}
+
+static int cfg_parse_devices(const struct cfg_ctx *c, int node, struct vm_config *vm)
+{
+	int r;
+
+	vm->uart_base = CONFIG_DEFAULT_UART;
+	r = cfg_get_number(c, node, "uart", c->ac, " (#address-cells of /)", &vm->uart_base);
+	if (r && r != KE_NOENT)
+		return r;
+	r = cfg_check_window(c, vm, "uart", vm->uart_base);
+	if (r)
+		return r;
+	r = cfg_get_number(c, node, "test-device", c->ac, " (#address-cells of /)", &vm->testdev_base);
+	if (r == KE_NOENT)
+		return 0;
+	if (r)
+		return r;
+	vm->has_testdev = true;
+	r = cfg_check_window(c, vm, "test-device", vm->testdev_base);
+	if (r)
+		return r;
+	if (cfg_overlap(vm->testdev_base, CONFIG_DEVICE_SIZE, vm->uart_base, CONFIG_DEVICE_SIZE))
+		return cfg_fail(c, KE_RANGE, "test-device 0x%llx overlaps uart 0x%llx; give each "
+				"device its own 4 KiB page", ull(vm->testdev_base), ull(vm->uart_base));
+	return 0;
+}
+
+static int cfg_parse_vm(struct cfg_ctx *c, int node, struct vm_config *vm, bool *pinned)
+{
+	const char *name;
+	int len, sub, r;
+
+	name = fdt_get_name(c->fdt, node, &len);
+	if (!name)
+		return cfg_fail(c, KE_INVAL, "malformed node; recompile the config with dtc");
+	snprintf(c->path, sizeof(c->path), "/%.*s", MIN(len, CFG_PATH_MAX - 2), name);
+	r = cfg_check_name(c, name, len);
+	if (r)
+		return r;
+	memcpy(vm->name, name, (size_t)len);
+	if (fdt_node_check_compatible(c->fdt, node, "keel,vm"))
+		return cfg_fail(c, KE_INVAL, "not compatible \"keel,vm\"; every node under / is a VM "
+				"and needs compatible = \"keel,vm\"");
+	r = cfg_check_known(c, node, cfg_vm_props, ARRAY_SIZE(cfg_vm_props));
+	if (r)
+		return r;
+	sub = fdt_first_subnode(c->fdt, node);
+	if (sub >= 0)
+		return cfg_fail(c, KE_INVAL, "has a subnode \"%.32s\"; VM nodes have only properties",
+				fdt_get_name(c->fdt, sub, NULL));
+	r = cfg_parse_memory(c, node, vm);
+	if (!r)
+		r = cfg_parse_cpus(c, node, vm, pinned);
+	if (!r)
+		r = cfg_parse_kernel(c, node, vm);
+	if (!r)
+		r = cfg_parse_devices(c, node, vm);
+	return r;
+}
+
+/* ------------------------------------------------------------ physical CPUs */
+
+/*
+ * Which of the first assigned[k] vCPUs of each VM k runs on pcpu. In this version a
+ * physical CPU runs at most one vCPU, so a hit is a conflict.
+ */
+static bool cfg_pcpu_owner(const struct keel_config *cfg, const unsigned *assigned, unsigned pcpu,
+			   unsigned *vm, unsigned *vcpu)
+{
+	for (unsigned k = 0; k < cfg->nr_vms; k++)
+		for (unsigned j = 0; j < assigned[k]; j++)
+			if (cfg->vms[k].vcpu_pcpu[j] == pcpu) {
+				*vm = k;
+				*vcpu = j;
+				return true;
+			}
+	return false;
+}
+
+/* Explicit cpu-affinity first, over all VMs, so that pins are honoured. */
+static int cfg_check_pins(struct cfg_ctx *c, struct keel_config *cfg, const bool *pinned,
+			  unsigned *assigned)
+{
+	unsigned ovm, ovcpu;
+
+	for (unsigned i = 0; i < cfg->nr_vms; i++) {
+		struct vm_config *vm = &cfg->vms[i];
+
+		if (!pinned[i])
+			continue;
+		snprintf(c->path, sizeof(c->path), "/%s", vm->name);
+		for (unsigned j = 0; j < vm->nr_vcpus; j++) {
+			if (cfg_pcpu_owner(cfg, assigned, vm->vcpu_pcpu[j], &ovm, &ovcpu))
+				return cfg_fail(c, KE_EXIST, "cpu-affinity puts vCPU %u on physical "
+						"CPU %u, already used by /%s vCPU %u; in this version "
+						"each physical CPU runs at most one vCPU, so pin them "
+						"to different CPUs", j, vm->vcpu_pcpu[j],
+						cfg->vms[ovm].name, ovcpu);
+			assigned[i]++;
+		}
+	}
+	return 0;
+}
+
+/* VMs without cpu-affinity get the lowest-numbered physical CPUs still free. */
+static int cfg_assign_free(struct cfg_ctx *c, struct keel_config *cfg, const bool *pinned,
+			   unsigned *assigned)
+{
+	unsigned ovm, ovcpu, pcpu;
+
+	for (unsigned i = 0; i < cfg->nr_vms; i++) {
+		struct vm_config *vm = &cfg->vms[i];
+
+		if (pinned[i])
+			continue;
+		snprintf(c->path, sizeof(c->path), "/%s", vm->name);
+		for (unsigned j = 0; j < vm->nr_vcpus; j++) {
+			for (pcpu = 0; pcpu < c->nr_pcpus; pcpu++)
+				if (!cfg_pcpu_owner(cfg, assigned, pcpu, &ovm, &ovcpu))
+					break;
+			if (pcpu == c->nr_pcpus)
+				return cfg_fail(c, KE_NOMEM, "no physical CPU left for vCPU %u (this "
+						"machine has %u, all taken); in this version each "
+						"physical CPU runs at most one vCPU, so lower cpus or "
+						"run fewer VMs", j, c->nr_pcpus);
+			vm->vcpu_pcpu[j] = pcpu;
+			assigned[i]++;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ the file */
+
+static int cfg_check_blob(struct cfg_ctx *c, size_t fdt_size)
+{
+	int r;
+
+	if (!c->fdt || fdt_size < sizeof(struct fdt_header))
+		return cfg_fail(c, KE_INVAL, "%u bytes is too small for a device tree blob; compile "
+				"the config with dtc -I dts -O dtb", (unsigned)fdt_size);
+	r = fdt_check_header(c->fdt);
+	if (r)
+		return cfg_fail(c, KE_INVAL, "not a valid device tree blob (libfdt: %s); compile "
+				"the config with dtc -I dts -O dtb", fdt_strerror(r));
+	if (fdt_totalsize(c->fdt) > fdt_size)
+		return cfg_fail(c, KE_INVAL, "the header says %u bytes but the module has %u; "
+				"it was truncated, rebuild the boot image",
+				(unsigned)fdt_totalsize(c->fdt), (unsigned)fdt_size);
+	return 0;
+}
+
+static int cfg_parse_root(struct cfg_ctx *c, struct keel_config *cfg)
+{
+	char idle[16];
+	int r;
+
+	snprintf(c->path, sizeof(c->path), "/");
+	if (fdt_node_check_compatible(c->fdt, 0, "keel,config"))
+		return cfg_fail(c, KE_INVAL, "compatible is not \"keel,config\"; is this a keel "
+				"configuration? Its root needs compatible = \"keel,config\"");
+	r = cfg_check_known(c, 0, cfg_root_props, ARRAY_SIZE(cfg_root_props));
+	if (r)
+		return r;
+	if (platform_dt_cells(c->fdt, 0, &c->ac, &c->sc) || c->sc < 1)
+		return cfg_fail(c, KE_INVAL, "#address-cells and #size-cells must each be <1> or "
+				"<2>; use <2> for 64-bit values");
+	r = cfg_get_string(c, 0, "keel,when-idle", idle, sizeof(idle), false);
+	if (r == KE_NOENT || (!r && !strcmp(idle, "wait")))
+		cfg->poweroff_when_idle = false;
+	else if (!r && !strcmp(idle, "poweroff"))
+		cfg->poweroff_when_idle = true;
+	else if (!r)
+		return cfg_fail(c, KE_INVAL, "keel,when-idle \"%s\" is neither \"poweroff\" nor "
+				"\"wait\"", idle);
+	else
+		return r;
+	return 0;
+}
+
+static int cfg_parse_vms(struct cfg_ctx *c, struct keel_config *cfg, bool *pinned)
+{
+	unsigned n = 0;
+	int node, r;
+
+	fdt_for_each_subnode(node, c->fdt, 0)
+		n++;
+	if (!n)
+		return cfg_fail(c, KE_NOENT, "no VMs; add one node with compatible = \"keel,vm\" "
+				"per VM");
+	if (n > KEEL_MAX_VMS)
+		return cfg_fail(c, KE_NOTSUP, "%u VMs but keel runs at most %d; remove some", n,
+				KEEL_MAX_VMS);
+	fdt_for_each_subnode(node, c->fdt, 0) {
+		struct vm_config *vm = &cfg->vms[cfg->nr_vms];
+
+		vm->id = cfg->nr_vms;
+		r = cfg_parse_vm(c, node, vm, &pinned[cfg->nr_vms]);
+		if (r)
+			return r;
+		cfg->nr_vms++;
+	}
+	return 0;
+}
+
+int config_parse(const void *fdt, size_t fdt_size, const char *file, unsigned nr_pcpus,
+		 unsigned max_ipa_bits, struct keel_config *out, char *err, size_t errlen)
+{
+	struct cfg_ctx c = {
+		.fdt = fdt, .file = file ? file : "config", .nr_pcpus = nr_pcpus,
+		.ipa_bits = max_ipa_bits, .err = err, .errlen = errlen,
+	};
+	unsigned assigned[KEEL_MAX_VMS] = { 0 };
+	bool pinned[KEEL_MAX_VMS] = { false };
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (err && errlen)
+		err[0] = '\0';
+	r = cfg_check_blob(&c, fdt_size);
+	if (!r)
+		r = cfg_parse_root(&c, out);
+	if (!r)
+		r = cfg_parse_vms(&c, out, pinned);
+	if (!r)
+		r = cfg_check_pins(&c, out, pinned, assigned);
+	if (!r)
+		r = cfg_assign_free(&c, out, pinned, assigned);
+	if (r)
+		memset(out, 0, sizeof(*out));
+	return r;
+}

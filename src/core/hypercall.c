@@ -1,0 +1,118 @@
+/*
+ * SMCCC dispatch for guest calls. Function id in w0; SMC32 calls (bit 30
+ * clear) take only the low 32 bits of their arguments. Registers keel does
+ * not return in are left exactly as the guest had them.
+ */
+#include <keel/hypercall.h>
+#include <keel/vm.h>
+
+#define SMCCC_FAST_CALL     BIT(31)
+#define SMCCC_64            BIT(30)
+#define SMCCC_OWNER(fid)    (((fid) >> 24) & 0x3f)
+#define SMCCC_OWNER_ARCH    0
+#define SMCCC_OWNER_STD     4   /* standard secure services: PSCI */
+#define SMCCC_OWNER_VENDOR_HYP 6
+#define KEEL_NR_CALLS       7
+
+static void set_ret(struct vcpu *v, int64_t x0)
+{
+	v->regs.x[0] = (uint64_t)x0;
+}
+
+static void arch_call(struct vcpu *v, uint32_t fid, uint64_t a1)
+{
+	switch (fid) {
+	case SMCCC_VERSION:
+		set_ret(v, SMCCC_VERSION_1_1);
+		break;
+	case SMCCC_ARCH_FEATURES:
+		/* Only the discovery calls themselves. keel does not implement the
+		 * Spectre workaround calls, and says so rather than pretend. */
+		set_ret(v, ((uint32_t)a1 == SMCCC_VERSION || (uint32_t)a1 == SMCCC_ARCH_FEATURES)
+			   ? SMCCC_SUCCESS : SMCCC_NOT_SUPPORTED);
+		break;
+	default:
+		set_ret(v, SMCCC_NOT_SUPPORTED);
+	}
+}
+
+static int64_t keel_console_write(struct vcpu *v, uint64_t ipa, uint64_t len)
+{
+	struct vm *vm = v->vm;
+	uint64_t pa;
+
+	if (len == 0)
+		return 0;
+	if (len > KEEL_CONSOLE_WRITE_MAX || !vm_ipa_to_pa(vm, ipa, len, &pa))
+		return SMCCC_INVALID_PARAMETER;
+	spin_lock(&vm->lock);
+	for (uint64_t i = 0; i < len; i++)
+		if (vpl011_write(&vm->uart, 0, 1, ((volatile uint8_t *)(uintptr_t)pa)[i]))
+			break; /* a one-byte write to DR cannot fail */
+	spin_unlock(&vm->lock);
+	return (int64_t)len;
+}
+
+static void keel_call(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2)
+{
+	struct vcpu_regs *r = &v->regs;
+
+	switch (fid) {
+	case KEEL_HC_VERSION:
+		set_ret(v, KEEL_VERSION_MAJOR << 16 | KEEL_VERSION_MINOR);
+		break;
+	case KEEL_HC_VM_INFO:
+		r->x[0] = v->vm->id;
+		r->x[1] = v->index;
+		r->x[2] = v->vm->nr_vcpus;
+		break;
+	case KEEL_HC_CONSOLE_WRITE:
+		set_ret(v, keel_console_write(v, a1, a2));
+		break;
+	case KEEL_HC_YIELD:
+		/* Each physical CPU runs one vCPU in this version: nothing to yield to. */
+		set_ret(v, SMCCC_SUCCESS);
+		break;
+	case KEEL_HC_CALL_COUNT:
+		set_ret(v, KEEL_NR_CALLS);
+		break;
+	case KEEL_HC_CALL_UID:
+		r->x[0] = KEEL_UID_0;
+		r->x[1] = KEEL_UID_1;
+		r->x[2] = KEEL_UID_2;
+		r->x[3] = KEEL_UID_3;
+		break;
+	case KEEL_HC_REVISION:
+		r->x[0] = KEEL_VERSION_MAJOR;
+		r->x[1] = KEEL_VERSION_MINOR;
+		break;
+	default:
+		set_ret(v, SMCCC_NOT_SUPPORTED);
+	}
+}
+
+void hypercall_handle(struct vcpu *v)
+{
+	struct vcpu_regs *r = &v->regs;
+	uint32_t fid = (uint32_t)r->x[0];
+	uint64_t mask = (fid & SMCCC_64) ? ~0ULL : 0xffffffffULL;
+	uint64_t a1 = r->x[1] & mask, a2 = r->x[2] & mask, a3 = r->x[3] & mask;
+
+	if (!(fid & SMCCC_FAST_CALL)) {
+		set_ret(v, SMCCC_NOT_SUPPORTED); /* yielding calls: keel has none */
+		return;
+	}
+	switch (SMCCC_OWNER(fid)) {
+	case SMCCC_OWNER_ARCH:
+		arch_call(v, fid, a1);
+		break;
+	case SMCCC_OWNER_STD:
+		psci_handle(v, fid, a1, a2, a3);
+		break;
+	case SMCCC_OWNER_VENDOR_HYP:
+		keel_call(v, fid, a1, a2);
+		break;
+	default:
+		set_ret(v, SMCCC_NOT_SUPPORTED);
+	}
+}

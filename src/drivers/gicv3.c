@@ -1,0 +1,102 @@
+/* Physical GICv3 driver: distributor, this CPU's redistributor, system-register CPU interface. */
+#include <keel/drivers/gicv3.h>
+#include <keel/arch/sysreg.h>
+
+#define GICD_CTLR            0x0000
+#define GICD_CTLR_ENABLE_G1NS BIT(1)
+#define GICD_CTLR_ARE_NS     BIT(4)
+#define GICD_CTLR_RWP        BIT(31)
+
+#define GICR_FRAME_SIZE      0x20000     /* RD_base + SGI_base */
+#define GICR_WAKER           0x0014
+#define GICR_WAKER_PROCESSOR_SLEEP BIT(1)
+#define GICR_WAKER_CHILDREN_ASLEEP BIT(2)
+#define GICR_TYPER           0x0008
+#define GICR_TYPER_LAST      BIT(4)
+#define GICR_TYPER_VLPIS     BIT(1)
+#define GICR_SGI_BASE        0x10000
+#define GICR_IGROUPR0        0x0080
+#define GICR_ISENABLER0      0x0100
+#define GICR_IPRIORITYR      0x0400
+
+#define ICC_SRE_SRE          BIT(0)
+#define ICC_SRE_ENABLE       BIT(3)
+
+static inline uint32_t mmio_read32(uint64_t a) { return *(volatile uint32_t *)(uintptr_t)a; }
+static inline uint64_t mmio_read64(uint64_t a) { return *(volatile uint64_t *)(uintptr_t)a; }
+static inline void mmio_write32(uint64_t a, uint32_t v) { *(volatile uint32_t *)(uintptr_t)a = v; }
+static inline void mmio_write8(uint64_t a, uint8_t v) { *(volatile uint8_t *)(uintptr_t)a = v; }
+
+void gicv3_init_dist(uint64_t gicd)
+{
+	mmio_write32(gicd + GICD_CTLR, GICD_CTLR_ARE_NS);
+	while (mmio_read32(gicd + GICD_CTLR) & GICD_CTLR_RWP)
+		;
+	mmio_write32(gicd + GICD_CTLR, GICD_CTLR_ARE_NS | GICD_CTLR_ENABLE_G1NS);
+}
+
+static uint64_t gicr_find(uint64_t base, uint64_t size, uint64_t mpidr)
+{
+	uint32_t aff = (uint32_t)(((mpidr >> 32) & 0xff) << 24 | (mpidr & 0xffffff));
+
+	for (uint64_t off = 0; off + GICR_FRAME_SIZE <= size;) {
+		uint64_t typer = mmio_read64(base + off + GICR_TYPER);
+
+		if ((uint32_t)(typer >> 32) == aff)
+			return base + off;
+		if (typer & GICR_TYPER_LAST)
+			break;
+		off += (typer & GICR_TYPER_VLPIS) ? 2 * GICR_FRAME_SIZE : GICR_FRAME_SIZE;
+	}
+	return 0;
+}
+
+int gicv3_init_cpu(uint64_t gicr_base, uint64_t gicr_size, uint64_t mpidr, uint64_t *my_gicr)
+{
+	uint64_t rd = gicr_find(gicr_base, gicr_size, mpidr);
+
+	if (!rd)
+		return KE_NOENT;
+	mmio_write32(rd + GICR_WAKER, mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
+	while (mmio_read32(rd + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
+		;
+	mmio_write32(rd + GICR_SGI_BASE + GICR_IGROUPR0, 0xffffffff);
+	mmio_write8(rd + GICR_SGI_BASE + GICR_IPRIORITYR + GIC_SGI_KICK, 0x80);
+	mmio_write32(rd + GICR_SGI_BASE + GICR_ISENABLER0, 1u << GIC_SGI_KICK);
+
+	write_sysreg(S3_4_C12_C9_5, read_sysreg(S3_4_C12_C9_5) | ICC_SRE_SRE | ICC_SRE_ENABLE); /* ICC_SRE_EL2 */
+	isb();
+	write_sysreg(S3_0_C4_C6_0, 0xff);   /* ICC_PMR_EL1: let every priority through */
+	write_sysreg(S3_0_C12_C12_3, 0);    /* ICC_BPR1_EL1 */
+	write_sysreg(S3_0_C12_C12_4, 0);    /* ICC_CTLR_EL1: EOImode 0, EOI also deactivates */
+	write_sysreg(S3_0_C12_C12_7, 1);    /* ICC_IGRPEN1_EL1 */
+	isb();
+	*my_gicr = rd;
+	return KE_OK;
+}
+
+void gicv3_send_sgi(uint64_t mpidr, unsigned intid)
+{
+	uint64_t aff0 = mpidr & 0xff;
+	uint64_t v = ((mpidr >> 32) & 0xff) << 48 | ((mpidr >> 16) & 0xff) << 32 |
+		     ((mpidr >> 8) & 0xff) << 16 | (uint64_t)(intid & 0xf) << 24 |
+		     (aff0 / 16) << 44 | (1ULL << (aff0 % 16));
+
+	dsb(ishst);
+	write_sysreg(S3_0_C12_C11_5, v);    /* ICC_SGI1R_EL1 */
+	isb();
+}
+
+unsigned gicv3_ack(void)
+{
+	unsigned intid = (unsigned)(read_sysreg(S3_0_C12_C12_0) & 0xffffff); /* ICC_IAR1_EL1 */
+
+	dsb(sy);
+	return intid;
+}
+
+void gicv3_eoi(unsigned intid)
+{
+	write_sysreg(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1 */
+	isb();
+}

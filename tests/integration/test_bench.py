@@ -1,0 +1,19 @@
+"""bench/run.py boots the benchmark guest under -icount and reports instruction counts."""
+
+import re
+import subprocess
+import sys
+
+from keelvm import ROOT, TIMEOUT_SCALE
+
+
+def test_bench_figures():
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=240 * TIMEOUT_SCALE)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"bench/run.py failed:\n{output}"
+    for figure in ("hvc_roundtrip_insns", "mmio_read_insns"):
+        match = re.search(rf"^{figure} (\d+)$", result.stdout, re.M)
+        assert match, f"no {figure} figure in:\n{output}"
+        value = int(match.group(1))
+        assert 0 < value < 100000, f"{figure} = {value} is not plausible"

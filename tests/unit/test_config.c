@@ -1,0 +1,315 @@
+// deps: src/core/config.c src/platform/platform.c
+/*
+ * config_parse on configs/default.dts and on the fixtures tests/unit/configs/cfg-*.dts,
+ * compiled here with dtc through popen. Run from the top of the tree (as `make unit` does).
+ * Unless a test says otherwise the machine has 4 physical CPUs and a 40-bit IPA space.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <keel/config.h>
+
+#define FIXTURES "tests/unit/configs/"
+#define NR_PCPUS 4
+#define IPA_BITS 40
+
+static char err[512];
+static struct keel_config cfg;
+
+/* Read a whole stream into a malloc'd (so 16-byte aligned) buffer. */
+static void *read_stream(FILE *f, size_t *size)
+{
+	size_t cap = 4096, len = 0, n;
+	char *buf = malloc(cap);
+
+	assert_non_null(buf);
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+	}
+	*size = len;
+	return buf;
+}
+
+/* Compile a .dts with dtc; fails the test if dtc does. */
+static void *dtc_compile(const char *dts, size_t *size)
+{
+	char cmd[512];
+	void *blob;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb -o - %s", dts);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	blob = read_stream(f, size);
+	if (pclose(f) != 0 || !*size)
+		fail_msg("dtc failed on %s (run the tests from the top of the tree)", dts);
+	return blob;
+}
+
+static int parse_path(const char *dts, unsigned nr_pcpus, unsigned ipa_bits)
+{
+	size_t size;
+	void *fdt = dtc_compile(dts, &size);
+	int r;
+
+	memset(err, 0, sizeof(err));
+	r = config_parse(fdt, size, "test.dtb", nr_pcpus, ipa_bits, &cfg, err, sizeof(err));
+	free(fdt);
+	return r;
+}
+
+static void parse_good(const char *dts, unsigned nr_pcpus, unsigned ipa_bits)
+{
+	int r = parse_path(dts, nr_pcpus, ipa_bits);
+
+	if (r)
+		fail_msg("%s: %d: %s", dts, r, err);
+	assert_string_equal(err, "");
+}
+
+/* ------------------------------------------------------------ good configs */
+
+static void test_default_config(void **state)
+{
+	const struct vm_config *a = &cfg.vms[0], *b = &cfg.vms[1];
+
+	parse_good("configs/default.dts", 4, IPA_BITS);
+	assert_int_equal(cfg.nr_vms, 2);
+	assert_false(cfg.poweroff_when_idle);
+
+	assert_int_equal(a->id, 0);
+	assert_string_equal(a->name, "alpha");
+	assert_int_equal(a->ram_base, 0x40000000);
+	assert_int_equal(a->ram_size, 64 << 20);
+	assert_int_equal(a->nr_vcpus, 1);
+	assert_int_equal(a->vcpu_pcpu[0], 0);
+	assert_string_equal(a->kernel, "hello.bin");
+	assert_int_equal(a->kernel_format, KERNEL_FORMAT_LINUX);
+
+	assert_int_equal(b->id, 1);
+	assert_string_equal(b->name, "beta");
+	assert_int_equal(b->ram_base, 0x40000000);
+	assert_int_equal(b->ram_size, 64 << 20);
+	assert_int_equal(b->nr_vcpus, 2);
+	assert_int_equal(b->vcpu_pcpu[0], 1);
+	assert_int_equal(b->vcpu_pcpu[1], 2);
+	assert_string_equal(b->kernel, "hello.bin");
+	assert_int_equal(b->uart_base, CONFIG_DEFAULT_UART);
+	assert_false(b->has_testdev);
+}
+
+static void test_every_property(void **state)
+{
+	const struct vm_config *a = &cfg.vms[0], *b = &cfg.vms[1];
+
+	parse_good(FIXTURES "cfg-good.dts", NR_PCPUS, IPA_BITS);
+	assert_int_equal(cfg.nr_vms, 2);
+	assert_true(cfg.poweroff_when_idle);
+
+	assert_string_equal(a->name, "guest-a");
+	assert_int_equal(a->ram_base, 0x40000000);
+	assert_int_equal(a->ram_size, 0x04000000);
+	assert_int_equal(a->nr_vcpus, 2);
+	assert_int_equal(a->vcpu_pcpu[0], 1);
+	assert_int_equal(a->vcpu_pcpu[1], 2);
+	assert_string_equal(a->kernel, "tests.bin");
+	assert_int_equal(a->kernel_format, KERNEL_FORMAT_LINUX);
+	assert_int_equal(a->load_offset, 0);
+	assert_string_equal(a->initrd, "initramfs.cpio.gz");
+	assert_string_equal(a->dtb, "");
+	assert_string_equal(a->bootargs, "console=ttyAMA0 earlycon");
+	assert_int_equal(a->uart_base, 0x09000000);
+	assert_true(a->has_testdev);
+	assert_int_equal(a->testdev_base, 0x0a000000);
+
+	assert_int_equal(b->id, 1);
+	assert_string_equal(b->name, "guest-b");
+	assert_int_equal(b->ram_base, 0x80000000);
+	assert_int_equal(b->ram_size, 0x200000);
+	assert_int_equal(b->nr_vcpus, 1);
+	assert_int_equal(b->vcpu_pcpu[0], 0);
+	assert_string_equal(b->kernel, "raw.bin");
+	assert_int_equal(b->kernel_format, KERNEL_FORMAT_RAW);
+	assert_int_equal(b->load_offset, 0x80000);
+	assert_string_equal(b->initrd, "");
+	assert_string_equal(b->dtb, "vm.dtb");
+	assert_string_equal(b->bootargs, "");
+	assert_int_equal(b->uart_base, 0x1c090000);
+	assert_false(b->has_testdev);
+}
+
+static void test_one_cell(void **state)
+{
+	const struct vm_config *v = &cfg.vms[0];
+
+	/* RAM ends exactly at the 32-bit IPA limit: allowed */
+	parse_good(FIXTURES "cfg-cells-1.dts", 1, 32);
+	assert_int_equal(cfg.nr_vms, 1);
+	assert_false(cfg.poweroff_when_idle);
+	assert_int_equal(v->ram_base, 0xffe00000);
+	assert_int_equal(v->ram_size, 0x200000);
+	assert_int_equal(v->kernel_format, KERNEL_FORMAT_RAW);
+	assert_int_equal(v->load_offset, 0x1000);
+	assert_int_equal(v->uart_base, 0x1000);
+	assert_int_equal(v->testdev_base, 0x2000);
+	assert_int_equal(v->vcpu_pcpu[0], 0);
+	/* one bit less and it does not fit */
+	assert_int_equal(parse_path(FIXTURES "cfg-cells-1.dts", 1, 31), KE_RANGE);
+	assert_non_null(strstr(err, "test.dtb: /small: memory ends at 0x100000000, above the 31-bit IPA space"));
+}
+
+static void test_auto_affinity(void **state)
+{
+	parse_good(FIXTURES "cfg-auto.dts", NR_PCPUS, IPA_BITS);
+	assert_int_equal(cfg.nr_vms, 3);
+	assert_int_equal(cfg.vms[0].vcpu_pcpu[0], 1);
+	assert_int_equal(cfg.vms[1].vcpu_pcpu[0], 3);
+	assert_int_equal(cfg.vms[1].vcpu_pcpu[1], 0);
+	assert_int_equal(cfg.vms[2].vcpu_pcpu[0], 2);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(cfg.vms[i].id, i);
+	/* with 3 CPUs "three" finds none left */
+	assert_int_equal(parse_path(FIXTURES "cfg-auto.dts", 3, IPA_BITS), KE_RANGE);
+	assert_non_null(strstr(err, "test.dtb: /two: cpu-affinity names physical CPU 3 but this machine has 3 (0-2)"));
+	assert_int_equal(cfg.nr_vms, 0);	/* nothing half-filled on failure */
+}
+
+static void test_max_vms(void **state)
+{
+	parse_good(FIXTURES "cfg-max-vms.dts", 8, IPA_BITS);
+	assert_int_equal(cfg.nr_vms, KEEL_MAX_VMS);
+	for (unsigned i = 0; i < KEEL_MAX_VMS; i++)
+		assert_int_equal(cfg.vms[i].vcpu_pcpu[0], i);
+	assert_int_equal(parse_path(FIXTURES "cfg-max-vms.dts", 7, IPA_BITS), KE_NOMEM);
+	assert_non_null(strstr(err, "test.dtb: /vm7: no physical CPU left for vCPU 0 (this machine "
+			       "has 7, all taken); in this version each physical CPU runs at most one vCPU"));
+}
+
+/* ------------------------------------------------------------ bad configs */
+
+struct bad_case {
+	const char *fixture;
+	int ret;
+	const char *msg;	/* the message must contain this */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "cfg-bad-root-compat", KE_INVAL, "test.dtb: /: compatible is not \"keel,config\"" },
+	{ "cfg-bad-root-prop", KE_INVAL, "test.dtb: /: unknown property \"keel,when-iddle\"; check its spelling" },
+	{ "cfg-bad-when-idle", KE_INVAL, "test.dtb: /: keel,when-idle \"sleep\" is neither \"poweroff\" nor \"wait\"" },
+	{ "cfg-bad-cells", KE_INVAL, "test.dtb: /: #address-cells and #size-cells must each be <1> or <2>" },
+	{ "cfg-bad-no-vms", KE_NOENT, "test.dtb: /: no VMs; add one node with compatible = \"keel,vm\"" },
+	{ "cfg-bad-too-many-vms", KE_NOTSUP, "test.dtb: /: 9 VMs but keel runs at most 8" },
+	{ "cfg-bad-vm-compat", KE_INVAL, "test.dtb: /guest-b: not compatible \"keel,vm\"" },
+	{ "cfg-bad-unknown-prop", KE_INVAL, "test.dtb: /guest-a: unknown property \"bootarg\"; check its spelling" },
+	{ "cfg-bad-subnode", KE_INVAL, "test.dtb: /guest-a: has a subnode \"extra\"" },
+	{ "cfg-bad-name-chars", KE_INVAL, "test.dtb: /Guest-C: VM name has 'G'; use only a-z, 0-9, '_' and '-'" },
+	{ "cfg-bad-name-unit", KE_INVAL, "test.dtb: /guest-c@1: VM name has '@'" },
+	{ "cfg-bad-name-long", KE_INVAL, "VM name has 32 characters; use 1 to 31" },
+	{ "cfg-bad-no-memory", KE_NOENT, "test.dtb: /guest-b: no memory property; add memory = <base size>" },
+	{ "cfg-bad-memory-len", KE_INVAL, "test.dtb: /guest-b: memory must be <base size> in 2 + 2 cells" },
+	{ "cfg-bad-memory-align", KE_INVAL, "memory base 0x80100000 and size 0x200000 must both be 2 MiB aligned" },
+	{ "cfg-bad-memory-small", KE_INVAL, "memory size 0x100000 is below 2 MiB" },
+	{ "cfg-bad-memory-wrap", KE_RANGE, "memory 0xffffffffffe00000 + 0x400000 wraps past the end" },
+	{ "cfg-bad-memory-ipa", KE_RANGE, "memory ends at 0x10040000000, above the 40-bit IPA space" },
+	{ "cfg-bad-no-cpus", KE_NOENT, "test.dtb: /guest-b: no cpus property; add cpus = <n>" },
+	{ "cfg-bad-cpus-zero", KE_INVAL, "cpus = <0>; a VM has 1 to 8 vCPUs" },
+	{ "cfg-bad-cpus-many", KE_INVAL, "cpus = <9>; a VM has 1 to 8 vCPUs" },
+	{ "cfg-bad-cpus-len", KE_INVAL, "cpus must be 1 cell, e.g. cpus = <1>; it is 8 bytes" },
+	{ "cfg-bad-affinity-len", KE_INVAL, "cpu-affinity gives 1 physical CPU(s) but cpus = <2>; give one physical CPU per vCPU" },
+	{ "cfg-bad-affinity-range", KE_RANGE,
+	  "test.dtb: /guest-b: cpu-affinity names physical CPU 5 but this machine has 4 (0-3); pin each vCPU to an existing CPU" },
+	{ "cfg-bad-affinity-shared", KE_EXIST,
+	  "test.dtb: /guest-b: cpu-affinity puts vCPU 0 on physical CPU 2, already used by /guest-a vCPU 1; "
+	  "in this version each physical CPU runs at most one vCPU" },
+	{ "cfg-bad-affinity-self", KE_EXIST, "vCPU 1 on physical CPU 1, already used by /guest-a vCPU 0" },
+	{ "cfg-bad-no-cpu-left", KE_NOMEM, "test.dtb: /guest-b: no physical CPU left for vCPU 2" },
+	{ "cfg-bad-no-kernel", KE_NOENT, "test.dtb: /guest-a: no kernel property; it is required" },
+	{ "cfg-bad-kernel-empty", KE_INVAL, "kernel is empty; give the name of a boot module" },
+	{ "cfg-bad-kernel-list", KE_INVAL, "kernel must be a single string" },
+	{ "cfg-bad-kernel-long", KE_INVAL, "kernel is longer than 63 characters" },
+	{ "cfg-bad-initrd-cells", KE_INVAL, "initrd must be a single string" },
+	{ "cfg-bad-format", KE_INVAL, "kernel-format \"elf\" is neither \"linux\" nor \"raw\"" },
+	{ "cfg-bad-raw-no-offset", KE_NOENT, "kernel-format = \"raw\" needs load-offset" },
+	{ "cfg-bad-linux-offset", KE_INVAL, "load-offset only applies to kernel-format = \"raw\"" },
+	{ "cfg-bad-offset-align", KE_INVAL, "load-offset 0x80800 is not 4 KiB aligned" },
+	{ "cfg-bad-offset-range", KE_RANGE, "load-offset 0x200000 is outside the VM's RAM (0x200000 bytes)" },
+	{ "cfg-bad-uart-align", KE_INVAL, "uart 0x1c090800 is not 4 KiB aligned" },
+	{ "cfg-bad-uart-ram", KE_RANGE,
+	  "test.dtb: /guest-b: uart 0x9000000-0x9000fff overlaps the VM's RAM 0x8000000-0x9ffffff; move it outside RAM" },
+	{ "cfg-bad-uart-ipa", KE_RANGE, "uart 0x10000000000 is above the 40-bit IPA space" },
+	{ "cfg-bad-testdev-uart", KE_RANGE, "test-device 0x9000000 overlaps uart 0x9000000" },
+	{ "cfg-bad-testdev-len", KE_INVAL, "test-device must be 2 cells (#address-cells of /); it is 4 bytes" },
+	{ "cfg-bad-bootargs-long", KE_INVAL, "bootargs is longer than 511 characters" },
+};
+
+static void test_bad_configs(void **state)
+{
+	char path[256];
+	int r;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(bad_cases); i++) {
+		const struct bad_case *b = &bad_cases[i];
+
+		snprintf(path, sizeof(path), FIXTURES "%s.dts", b->fixture);
+		r = parse_path(path, NR_PCPUS, IPA_BITS);
+		if (r != b->ret || !strstr(err, b->msg) || strncmp(err, "test.dtb: /", 11))
+			fail_msg("%s: got %d \"%s\", want %d \"...%s...\"", b->fixture, r, err,
+				 b->ret, b->msg);
+		assert_int_equal(cfg.nr_vms, 0);
+	}
+}
+
+static void test_bad_blob(void **state)
+{
+	static uint64_t junk[16] = { 0x1234 };
+	size_t size;
+	void *fdt;
+
+	assert_int_equal(config_parse(junk, sizeof(junk), "x.dtb", 4, 40, &cfg, err, sizeof(err)),
+			 KE_INVAL);
+	assert_non_null(strstr(err, "x.dtb: not a valid device tree blob (libfdt: "));
+	assert_int_equal(config_parse(junk, 8, "x.dtb", 4, 40, &cfg, err, sizeof(err)), KE_INVAL);
+	assert_non_null(strstr(err, "x.dtb: 8 bytes is too small for a device tree blob"));
+	assert_int_equal(config_parse(NULL, 0, NULL, 4, 40, &cfg, err, sizeof(err)), KE_INVAL);
+	assert_non_null(strstr(err, "config: 0 bytes"));
+
+	/* a module shorter than the blob's header says: truncated */
+	fdt = dtc_compile("configs/default.dts", &size);
+	assert_int_equal(config_parse(fdt, size - 1, "t.dtb", 4, 40, &cfg, err, sizeof(err)), KE_INVAL);
+	assert_non_null(strstr(err, "t.dtb: the header says"));
+	assert_non_null(strstr(err, "it was truncated"));
+	/* errlen 0 writes nothing, a short buffer is truncated */
+	assert_int_equal(config_parse(fdt, size - 1, "t.dtb", 4, 40, &cfg, NULL, 0), KE_INVAL);
+	assert_int_equal(config_parse(fdt, size - 1, "t.dtb", 4, 40, &cfg, err, 4), KE_INVAL);
+	assert_string_equal(err, "t.d");
+	/* no physical CPU at all */
+	assert_int_equal(config_parse(fdt, size, "t.dtb", 0, 40, &cfg, err, sizeof(err)), KE_NOMEM);
+	free(fdt);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_config),
+		cmocka_unit_test(test_every_property),
+		cmocka_unit_test(test_one_cell),
+		cmocka_unit_test(test_auto_affinity),
+		cmocka_unit_test(test_max_vms),
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_bad_blob),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
