@@ -467,7 +467,7 @@ static int cfg_check_blob(struct cfg_ctx *c, size_t fdt_size)
 	r = fdt_check_header(c->fdt);
 	if (r)
 		return cfg_fail(c, KE_INVAL, "not a valid device tree blob (libfdt: %s); compile "
-				"the config with dtc -I dts -O dtb", fdt_strerror(r));
+				"the config with dtc -I dts -O dtb", platform_dt_strerror(r));
 	if (fdt_totalsize(c->fdt) > fdt_size)
 		return cfg_fail(c, KE_INVAL, "the header says %u bytes but the module has %u; "
 				"it was truncated, rebuild the boot image",

@@ -350,7 +350,7 @@ static int vmdt_check_blob(const struct vmdt_check *c, size_t size)
 	r = fdt_check_header(c->fdt);
 	if (r)
 		return vmdt_fail(c, -1, KE_INVAL, "not a valid device tree blob (libfdt: %s); "
-				 "compile it with dtc -I dts -O dtb", fdt_strerror(r));
+				 "compile it with dtc -I dts -O dtb", platform_dt_strerror(r));
 	if (fdt_totalsize(c->fdt) > size)
 		return vmdt_fail(c, -1, KE_INVAL, "the header says %u bytes but the module has %u; "
 				 "it was truncated, rebuild the boot image",

@@ -172,6 +172,13 @@ int platform_dt_stdout(const void *fdt, int *node)
 	return 0;
 }
 
+const char *platform_dt_strerror(int fdt_err)
+{
+	if (fdt_err == -FDT_ERR_ALIGNMENT)
+		return "blob not 8-byte aligned in memory";
+	return fdt_strerror(fdt_err);
+}
+
 /* ------------------------------------------------------------ CPUs and memory */
 
 static int plat_add_cpu(struct plat_ctx *c, int cpus, int node)
@@ -553,7 +560,7 @@ int platform_parse(const void *fdt, struct platform *p, char *err, size_t errlen
 	if (r)
 		return plat_fail(&c, -1, KE_INVAL,
 				 "not a valid device tree blob (libfdt: %s); the boot loader must pass "
-				 "its address in x0", fdt_strerror(r));
+				 "its address in x0", platform_dt_strerror(r));
 	r = plat_parse_cpus(&c);
 	if (!r)
 		r = plat_parse_memory(&c);

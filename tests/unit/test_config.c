@@ -274,6 +274,7 @@ static void test_bad_configs(void **state)
 static void test_bad_blob(void **state)
 {
 	static uint64_t junk[16] = { 0x1234 };
+	char *misaligned;
 	size_t size;
 	void *fdt;
 
@@ -287,6 +288,14 @@ static void test_bad_blob(void **state)
 
 	/* a module shorter than the blob's header says: truncated */
 	fdt = dtc_compile("configs/default.dts", &size);
+	/* libfdt wants 8-byte aligned blobs */
+	misaligned = malloc(size + 4);
+	assert_non_null(misaligned);
+	memcpy(misaligned + 4, fdt, size);
+	assert_int_equal(config_parse(misaligned + 4, size, "m.dtb", 4, 40, &cfg, err, sizeof(err)),
+			 KE_INVAL);
+	assert_non_null(strstr(err, "m.dtb: not a valid device tree blob (libfdt: blob not 8-byte aligned"));
+	free(misaligned);
 	assert_int_equal(config_parse(fdt, size - 1, "t.dtb", 4, 40, &cfg, err, sizeof(err)), KE_INVAL);
 	assert_non_null(strstr(err, "t.dtb: the header says"));
 	assert_non_null(strstr(err, "it was truncated"));
