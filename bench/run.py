@@ -6,7 +6,7 @@
 build/bench/bench.bin runs alone in one VM; with -icount shift=0 the guest's counter
 advances one tick per instruction, so its figures are deterministic instruction counts.
 It prints "BENCH <figure> <count>" lines; we need every one of FIGURES. Exit status 1 if
-one is missing. The whole console goes to build/bench/bench.log.
+one is missing. The whole console goes to build/bench/run.log.
 """
 
 import argparse
@@ -25,7 +25,7 @@ import keelboot  # noqa: E402
 FIGURES = ("hvc_roundtrip_insns", "mmio_read_insns")
 BENCH_LINE = re.compile(r"^(?:\[[^\]]+\] )?BENCH (\S+) (\d+)$")
 KEEL_FATAL = ("(keel) PANIC", "(keel) unhandled")
-LOG = keelboot.BUILD / "bench" / "bench.log"
+LOG = keelboot.BUILD / "bench" / "run.log"
 
 BENCH_CONFIG = """\
 /dts-v1/;
@@ -98,7 +98,7 @@ def main():
 
     config = args.config
     if config is None:
-        config = keelboot.BUILD / "bench" / "keel-bench.dts"
+        config = keelboot.BOOT_DIR / "keel-bench.dts"
         config.parent.mkdir(parents=True, exist_ok=True)
         config.write_text(BENCH_CONFIG)
     try:

@@ -62,8 +62,13 @@ static void record_expected(struct percpu *pc, struct exc_frame *f)
 	pc->fault.far = f->far;
 	pc->fault.elr = f->elr;
 	pc->fault_armed = 0;
-	/* A failed fetch has no instruction to skip: return to the BLR's caller. */
-	if (ec == EC_IABT_CUR || ec == EC_PC_ALIGN)
+	/*
+	 * A failed fetch, or anything outside this image (the test branched
+	 * somewhere wild with BLR), has no instruction of ours to skip: return
+	 * to the caller.
+	 */
+	if (ec == EC_IABT_CUR || ec == EC_PC_ALIGN ||
+	    f->elr < env.image_start || f->elr >= env.image_end)
 		f->elr = f->x[30];
 	else
 		f->elr += 4;

@@ -110,6 +110,9 @@ must_check int platform_dt_reg_count(const void *fdt, int node, unsigned *ac, un
 /* Entry idx of node's reg. Same errors as platform_dt_reg_count, KE_NOENT past the end. */
 must_check int platform_dt_reg(const void *fdt, int node, unsigned idx, struct mem_range *out);
 
+/* The next node after offset prev (-1: the first) with device_type "memory"; < 0 at the end. */
+int platform_dt_next_memory(const void *fdt, int prev);
+
 /* fdt_strerror, plus the error libfdt 1.6.1 has no text for (a blob not 8-byte aligned). */
 const char *platform_dt_strerror(int fdt_err);
 

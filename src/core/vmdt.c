@@ -219,7 +219,9 @@ static void vmdt_add_testdev(struct vmdt_writer *w, const struct vm_config *vm)
 
 static void vmdt_add_gic(struct vmdt_writer *w, const struct vmdt_params *p)
 {
-	const uint32_t irq[3] = { DT_GIC_PPI, p->gic_maint_intid - GIC_PPI_BASE, DT_IRQ_LEVEL_HIGH };
+	const uint32_t irq[3] = {
+		DT_GIC_PPI, p->gic_maint_intid - GIC_PPI_BASE, DT_IRQ_LEVEL_HIGH,
+	};
 	char name[VMDT_NAME_MAX];
 	uint32_t reg[8];
 
@@ -385,9 +387,8 @@ static int vmdt_check_memory(const struct vmdt_check *c)
 {
 	int node, r, n = 0;
 
-	for (node = fdt_node_offset_by_prop_value(c->fdt, -1, "device_type", "memory", sizeof("memory"));
-	     node >= 0;
-	     node = fdt_node_offset_by_prop_value(c->fdt, node, "device_type", "memory", sizeof("memory"))) {
+	for (node = platform_dt_next_memory(c->fdt, -1); node >= 0;
+	     node = platform_dt_next_memory(c->fdt, node)) {
 		r = vmdt_check_memory_node(c, node);
 		if (r)
 			return r;

@@ -172,6 +172,11 @@ int platform_dt_stdout(const void *fdt, int *node)
 	return 0;
 }
 
+int platform_dt_next_memory(const void *fdt, int prev)
+{
+	return fdt_node_offset_by_prop_value(fdt, prev, "device_type", "memory", sizeof("memory"));
+}
+
 const char *platform_dt_strerror(int fdt_err)
 {
 	if (fdt_err == -FDT_ERR_ALIGNMENT)
@@ -274,9 +279,8 @@ static int plat_parse_memory(struct plat_ctx *c)
 	struct platform *p = c->p;
 	int node, r;
 
-	for (node = fdt_node_offset_by_prop_value(c->fdt, -1, "device_type", "memory", sizeof("memory"));
-	     node >= 0;
-	     node = fdt_node_offset_by_prop_value(c->fdt, node, "device_type", "memory", sizeof("memory"))) {
+	for (node = platform_dt_next_memory(c->fdt, -1); node >= 0;
+	     node = platform_dt_next_memory(c->fdt, node)) {
 		r = plat_add_reg(c, node, p->mem, &p->nr_mem, PLATFORM_MAX_MEM, "RAM");
 		if (r)
 			return r;

@@ -27,7 +27,7 @@ CPU_ONLINE = re.compile(r"^\(keel\) cpu (\d+) online\b")        # one per physic
 VM_ID = re.compile(r"^\(keel\) vm (\S+): id (\d+)\b")            # when a VM is created
 VM_POWERED_OFF = re.compile(r"^\(keel\) vm (\S+): powered off\b")  # guest called SYSTEM_OFF
 VM_STOPPED = re.compile(r"^\(keel\) vm (\S+): stopped: (.+)")    # keel ended a misbehaving VM
-CONFIG_ERROR = re.compile(r"^\(keel\) config error\b.*")        # must name the config node
+CONFIG_ERROR = re.compile(r"^\(keel\) config error\b.*")        # names the node as /<name>
 KEEL_FATAL = ("(keel) PANIC", "(keel) unhandled")               # never, in any test
 
 GUEST_LINE = re.compile(r"^\[([^\]\s]+)\] (.*)$")
@@ -37,9 +37,11 @@ GUEST_FAIL = re.compile(r"^FAIL (\S.*)$")
 GUEST_SUMMARY = re.compile(r"^SUMMARY (\S+) (\d+) passed, (\d+) failed$")
 GUEST_VMID = re.compile(r"^VMID (\d+)$")
 GUEST_BENCH = re.compile(r"^BENCH (\S+) (\d+)$")
-GUEST_COMMENT = re.compile(r"^# ")  # free text a guest may print
+GUEST_SKIP = re.compile(r"^SKIP (\S+) (.*)$")  # counted as neither PASS nor FAIL
+GUEST_NOTE = re.compile(r"^NOTE ")            # free text a guest may print
+# Any other guest line (a crash dump, garbled output) fails check_vm_passed.
 GUEST_KINDS = (GUEST_START, GUEST_PASS, GUEST_FAIL, GUEST_SUMMARY, GUEST_VMID, GUEST_BENCH,
-               GUEST_COMMENT)
+               GUEST_SKIP, GUEST_NOTE)
 
 # The fewest PASS lines each test guest must print: a guest that silently skips its
 # checks must not pass. Raise these as the guests grow.

@@ -3,9 +3,10 @@
  *
  * Between expect_fault_begin() and expect_fault_end() the next synchronous
  * exception on this vCPU is recorded instead of ending the guest: a data
- * abort or UNDEFINED is skipped (ELR_EL1 += 4), an instruction abort returns
- * to the caller's link register (the test branched there with BLR). Any other
- * exception, or one outside such a window, prints
+ * abort or UNDEFINED is skipped (ELR_EL1 += 4); an instruction abort, or any
+ * exception at an address outside this image, returns to the link register
+ * (the test branched there with BLR). An exception outside such a window
+ * (or an IRQ, FIQ, SError) prints
  *   FAIL unexpected-exception ESR=.. FAR=.. ELR=..
  * and ends the guest (SUMMARY, SYSTEM_OFF).
  */

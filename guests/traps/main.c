@@ -1,0 +1,184 @@
+/*
+ * Trapped and injected things: WFI/WFE, the ID registers keel filters,
+ * MPIDR, UNDEFINED for unknown system registers, set/way cache maintenance,
+ * the virtual counter, and aborts on IPAs with nothing behind them.
+ */
+#include "guest/guest.h"
+
+const char guest_name[] = "traps";
+
+#define WFI_LOOPS		1000
+#define ID_AA64ISAR2_EL1	s3_0_c0_c6_2
+
+/* Event stream: CNTKCTL_EL1.EVNTEN, EVNTI = 10 (an event every 2^11 ticks). */
+#define CNTKCTL_EVNTEN		(1u << 2)
+#define CNTKCTL_EVNTI(n)	((uint64_t)(n) << 4)
+
+static void check_field_zero(const char *name, uint64_t reg, unsigned hi, unsigned lo)
+{
+	checkf(name, field(reg, hi, lo) == 0, "field [%u:%u] = %lu (register 0x%lx)",
+	       hi, lo, (unsigned long)field(reg, hi, lo), (unsigned long)reg);
+}
+
+static void check_wfx(void)
+{
+	uint64_t kctl = read_sysreg(cntkctl_el1);
+
+	if (env.under_keel) {
+		for (unsigned i = 0; i < WFI_LOOPS; i++)
+			wfi();
+		check("wfi-returns", true);
+	} else {
+		/* Without a hypervisor trapping WFI and no interrupt, it would wait forever. */
+		skip("wfi-returns", "not under keel");
+	}
+	/* WFE with the event register set, then plain WFEs woken by the event stream. */
+	__asm__ volatile("sevl; wfe" ::: "memory");
+	write_sysreg(cntkctl_el1, kctl | CNTKCTL_EVNTEN | CNTKCTL_EVNTI(10));
+	isb();
+	for (unsigned i = 0; i < 10; i++)
+		wfe();
+	write_sysreg(cntkctl_el1, kctl);
+	check("wfe-returns", true);
+}
+
+static void check_id_registers(void)
+{
+	uint64_t pfr0 = read_sysreg(id_aa64pfr0_el1);
+	uint64_t pfr1 = read_sysreg(id_aa64pfr1_el1);
+	uint64_t dfr0 = read_sysreg(id_aa64dfr0_el1);
+	uint64_t isar1 = read_sysreg(id_aa64isar1_el1);
+	uint64_t isar2 = read_sysreg(ID_AA64ISAR2_EL1);
+	uint64_t midr = read_sysreg(midr_el1);
+
+	check_field_zero("id-pfr0-sve", pfr0, 35, 32);
+	check_field_zero("id-pfr0-amu", pfr0, 47, 44);
+	check_field_zero("id-pfr0-mpam", pfr0, 43, 40);
+	check_field_zero("id-pfr0-ras", pfr0, 31, 28);
+	check_field_zero("id-pfr1-mte", pfr1, 11, 8);
+	check_field_zero("id-pfr1-sme", pfr1, 27, 24);
+	check_field_zero("id-dfr0-pmuver", dfr0, 11, 8);
+	check_field_zero("id-dfr0-pmsver", dfr0, 35, 32);
+	check_field_zero("id-dfr0-tracever", dfr0, 7, 4);
+	check_field_zero("id-dfr0-tracebuffer", dfr0, 47, 44);
+	check_field_zero("id-isar1-apa", isar1, 7, 4);
+	check_field_zero("id-isar1-api", isar1, 11, 8);
+	check_field_zero("id-isar1-gpa", isar1, 27, 24);
+	check_field_zero("id-isar1-gpi", isar1, 31, 28);
+	check_field_zero("id-isar2-apa3", isar2, 15, 12);
+	check_field_zero("id-isar2-gpa3", isar2, 11, 8);
+	printf("MIDR_EL1 0x%lx\n", (unsigned long)midr);
+	check("midr-readable", midr != 0);
+}
+
+static volatile unsigned mpidr_done;
+
+/* MPIDR_EL1's affinity is the vCPU index keel reports (VM_INFO x1). */
+static void check_mpidr_here(uint64_t context_id)
+{
+	uint64_t mpidr = read_sysreg(mpidr_el1);
+	uint64_t index = env.under_keel ? hvc0(KEEL_HC_VM_INFO).a1 : context_id;
+	char name[32];
+
+	snprintf(name, sizeof(name), "mpidr-vcpu%lu", (unsigned long)context_id);
+	checkf(name, (mpidr & MPIDR_AFF_MASK) == index && (mpidr & (1ULL << 31)),
+	       "MPIDR 0x%lx, vCPU index %lu", (unsigned long)mpidr, (unsigned long)index);
+	__atomic_fetch_add(&mpidr_done, 1, __ATOMIC_RELEASE);
+}
+
+static void check_mpidr(void)
+{
+	unsigned started = 1;
+	uint64_t deadline;
+
+	check_mpidr_here(0);
+	for (unsigned i = 1; i < env.ncpus; i++)
+		if (cpu_start(i, check_mpidr_here, i) == PSCI_SUCCESS)
+			started++;
+	deadline = timer_count() + 2 * timer_freq();
+	while (__atomic_load_n(&mpidr_done, __ATOMIC_ACQUIRE) < started && timer_count() < deadline)
+		;
+	check_eq("mpidr-all-vcpus", mpidr_done, env.ncpus);
+}
+
+static void check_undefined_sysreg(void)
+{
+	struct fault f;
+	uint64_t v = 0;
+
+	expect_fault_begin();
+	__asm__ volatile("mrs %0, s3_1_c15_c2_0" : "+r"(v) :: "memory");
+	f = expect_fault_end();
+	checkf("impdef-sysreg-read-undef", f.taken && f.ec == EC_UNKNOWN,
+	       "taken %d ESR 0x%lx", f.taken, (unsigned long)f.esr);
+	expect_fault_begin();
+	__asm__ volatile("msr s3_1_c15_c2_0, %0" :: "r"(v) : "memory");
+	f = expect_fault_end();
+	checkf("impdef-sysreg-write-undef", f.taken && f.ec == EC_UNKNOWN,
+	       "taken %d ESR 0x%lx", f.taken, (unsigned long)f.esr);
+	expect_fault_begin();
+	__asm__ volatile("mrs %0, s3_7_c11_c3_5" : "+r"(v) :: "memory");
+	f = expect_fault_end();
+	checkf("impdef-sysreg-c11-undef", f.taken && f.ec == EC_UNKNOWN,
+	       "taken %d ESR 0x%lx", f.taken, (unsigned long)f.esr);
+}
+
+static void check_set_way(void)
+{
+	struct fault f;
+
+	expect_fault_begin();
+	/* Level 1 (bits [3:1] = 0), set 0, way 0; then level 2. */
+	__asm__ volatile("dc cisw, %0; dc csw, %1; dc isw, %0" :: "r"(0UL), "r"(2UL) : "memory");
+	f = expect_fault_end();
+	checkf("dc-set-way", !f.taken, "ESR 0x%lx", (unsigned long)f.esr);
+}
+
+static void check_counter(void)
+{
+	uint64_t t0 = timer_count(), t1;
+
+	delay_us(1000);
+	t1 = timer_count();
+	checkf("cntvct-advances", t1 > t0, "%lu -> %lu", (unsigned long)t0, (unsigned long)t1);
+	checkf("cntfrq-set", timer_freq() != 0, "CNTFRQ_EL0 = 0");
+}
+
+static void check_unmapped(void)
+{
+	static const uint64_t addrs[] = { 0x10000000, 0x0b000000 };
+	void (*wild)(void) = (void (*)(void))(uintptr_t)0x20000000;
+	struct fault f;
+
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t v, a = addrs[i];
+		char name[48];
+
+		f = probe_read(a, 4, &v);
+		snprintf(name, sizeof(name), "unmapped-read-%lx", (unsigned long)a);
+		checkf(name, fault_is_sea(&f, a) && v == PROBE_POISON,
+		       "taken %d EC 0x%x DFSC 0x%x FAR 0x%lx value 0x%lx", f.taken, f.ec, f.fsc,
+		       (unsigned long)f.far, (unsigned long)v);
+		f = probe_write(a + 8, 8, 0);
+		snprintf(name, sizeof(name), "unmapped-write-%lx", (unsigned long)a + 8);
+		checkf(name, fault_is_sea(&f, a + 8), "taken %d EC 0x%x DFSC 0x%x FAR 0x%lx",
+		       f.taken, f.ec, f.fsc, (unsigned long)f.far);
+	}
+
+	expect_fault_begin();
+	wild();
+	f = expect_fault_end();
+	checkf("unmapped-fetch-iabt", f.taken && f.ec == EC_IABT_CUR && f.far == 0x20000000,
+	       "taken %d ESR 0x%lx FAR 0x%lx", f.taken, (unsigned long)f.esr, (unsigned long)f.far);
+}
+
+void guest_main(void)
+{
+	check_wfx();
+	check_id_registers();
+	check_mpidr();
+	check_undefined_sysreg();
+	check_set_way();
+	check_counter();
+	check_unmapped();
+}
