@@ -92,7 +92,9 @@ def main():
     parser.add_argument("--smp", type=int, default=1,
                         help="physical CPUs (default 1: nothing else runs under -icount)")
     parser.add_argument("--config", help="VM configuration (default: one VM running bench.bin)")
-    parser.add_argument("--timeout", type=float, default=180, help="seconds (default 180)")
+    parser.add_argument("--timeout", type=float, help="seconds (default 120, times "
+                        "$KEEL_TIMEOUT_SCALE)",
+                        default=120 * float(os.environ.get("KEEL_TIMEOUT_SCALE", "1")))
     parser.add_argument("--verbose", action="store_true", help="echo the console")
     args = parser.parse_args()
 

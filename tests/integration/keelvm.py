@@ -37,23 +37,20 @@ GUEST_FAIL = re.compile(r"^FAIL (\S.*)$")
 GUEST_SUMMARY = re.compile(r"^SUMMARY (\S+) (\d+) passed, (\d+) failed$")
 GUEST_VMID = re.compile(r"^VMID (\d+)$")
 GUEST_BENCH = re.compile(r"^BENCH (\S+) (\d+)$")
-GUEST_SKIP = re.compile(r"^SKIP (\S+) (.*)$")  # counted as neither PASS nor FAIL
-GUEST_NOTE = re.compile(r"^NOTE ")            # free text a guest may print
-# Any other guest line (a crash dump, garbled output) fails check_vm_passed.
-GUEST_KINDS = (GUEST_START, GUEST_PASS, GUEST_FAIL, GUEST_SUMMARY, GUEST_VMID, GUEST_BENCH,
-               GUEST_SKIP, GUEST_NOTE)
+# Guests may print other lines too (SKIP <check> <why>, NOTE ..., text a check writes); a
+# guest that crashes prints a FAIL line (guests/lib/fault.c).
 
 # The fewest PASS lines each test guest must print: a guest that silently skips its
 # checks must not pass. Raise these as the guests grow.
 GUEST_MIN_PASS = {
-    "hypercall": 5, "mmio": 3, "traps": 3, "smp": 2, "isolation": 2, "secret": 1,
+    "hypercall": 40, "mmio": 5, "traps": 25, "smp": 2, "isolation": 2, "secret": 1,
     "hostile": 0, "hello": 0, "bench": 0,
 }
 
 # ---------------------------------------------------------------- timeouts (seconds)
 TIMEOUT_SCALE = float(os.environ.get("KEEL_TIMEOUT_SCALE", "1"))
-RUN_TIMEOUT = 60 * TIMEOUT_SCALE          # a boot that runs guests to the end
-CONFIG_ERROR_TIMEOUT = 30 * TIMEOUT_SCALE  # a boot that must stop at a config error
+RUN_TIMEOUT = 40 * TIMEOUT_SCALE          # a boot that runs guests to the end (~2 s now)
+CONFIG_ERROR_TIMEOUT = 20 * TIMEOUT_SCALE  # a boot that must stop at a config error
 FATAL_GRACE = 3                            # after a PANIC line, to log the register dump
 
 
@@ -256,9 +253,6 @@ def check_vm_passed(lines, vm, guest, min_pass=None, session=None, powered_off=T
     fails = [t for t in texts if GUEST_FAIL.match(t)]
     if fails:
         _fail(session, f"VM {vm}: {len(fails)} failed checks, first: {fails[0]!r}")
-    strange = [t for t in texts if not any(k.match(t) for k in GUEST_KINDS)]
-    if strange:
-        _fail(session, f"VM {vm}: unexpected output: {strange[0]!r}")
     passes = [t for t in texts if GUEST_PASS.match(t)]
     summaries = [GUEST_SUMMARY.match(t) for t in texts if GUEST_SUMMARY.match(t)]
     if len(summaries) != 1:

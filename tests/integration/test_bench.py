@@ -9,7 +9,7 @@ from keelvm import ROOT, TIMEOUT_SCALE
 
 def test_bench_figures():
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py")], cwd=ROOT,
-                            capture_output=True, text=True, timeout=240 * TIMEOUT_SCALE)
+                            capture_output=True, text=True, timeout=180 * TIMEOUT_SCALE)
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"bench/run.py failed:\n{output}"
     for figure in ("hvc_roundtrip_insns", "mmio_read_insns"):
