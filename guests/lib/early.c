@@ -83,7 +83,8 @@ void rt_early(uint64_t dtb)
 		/* No device tree: assume the default layout around the image. */
 		env.dtb = 0;
 		env.ram_base = env.image_start & ~((1ULL << 30) - 1);
-		env.ram_size = DEFAULT_RAM_SIZE;
+		env.ram_size = (env.image_end - env.ram_base + DEFAULT_RAM_SIZE - 1) &
+			       ~(DEFAULT_RAM_SIZE - 1);
 		env.uart_base = DEFAULT_UART_BASE;
 		env.cpu_mpidr[0] = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
 		env.ncpus = 1;

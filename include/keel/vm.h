@@ -74,6 +74,9 @@ struct vm {
 	unsigned nr_devices;
 	struct mmio_device devices[VM_MAX_DEVICES];
 	uint64_t entry_ipa, dtb_ipa, initrd_ipa, initrd_size;
+	const struct platform *platform;   /* where its boot modules are, for restarts */
+	bool restart_pending;              /* SYSTEM_RESET: rebuild and start once every vCPU left */
+	unsigned restarts;
 };
 
 extern struct vm vms[KEEL_MAX_VMS];
@@ -87,6 +90,8 @@ must_check int vm_create(struct vm *vm, const struct vm_config *cfg, const struc
 void vm_start(struct vm *vm);
 /* End the VM (idempotent). The caller may be one of its vCPUs or another CPU. */
 void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Stop the VM, then start it again from its original images with its RAM cleared. */
+void vm_reset(struct vm *vm, const char *why);
 /* Translate a guest RAM range to physical: false unless [ipa, ipa+size) is wholly in RAM. */
 bool vm_ipa_to_pa(const struct vm *vm, uint64_t ipa, uint64_t size, uint64_t *pa);
 /* Emulated device access: KE_NOENT if no device there, KE_INVAL if the device refuses it. */

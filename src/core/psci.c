@@ -25,8 +25,6 @@ static int64_t psci_cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint
 
 	if (!t)
 		return PSCI_INVALID_PARAMETERS;
-	if (!vm_ipa_to_pa(vm, entry, 4, &(uint64_t){ 0 }))
-		return PSCI_INVALID_ADDRESS;
 	spin_lock(&vm->lock);
 	if (t->power == VCPU_ON)
 		ret = PSCI_ALREADY_ON;
@@ -34,6 +32,8 @@ static int64_t psci_cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint
 		ret = PSCI_ON_PENDING;
 	else if (vm->state != VM_RUNNING)
 		ret = PSCI_DENIED;
+	else if (!vm_ipa_to_pa(vm, entry, 4, &(uint64_t){ 0 }))
+		ret = PSCI_INVALID_ADDRESS;
 	if (ret == PSCI_SUCCESS) {
 		vcpu_reset(t, entry, ctx);
 		t->power = VCPU_ON_PENDING;
@@ -106,7 +106,7 @@ void psci_handle(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2, uint64_
 		vm_stop(v->vm, "powered off by the guest (PSCI SYSTEM_OFF)");
 		break;
 	case PSCI_SYSTEM_RESET | PSCI_0_2_FN64_BIT:
-		vm_stop(v->vm, "reset requested (PSCI SYSTEM_RESET): restart is not implemented yet, so the VM stays off");
+		vm_reset(v->vm, "reset by the guest (PSCI SYSTEM_RESET)");
 		break;
 	case PSCI_FEATURES | PSCI_0_2_FN64_BIT:
 		set_ret(v, psci_implemented((uint32_t)a1) ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED);

@@ -97,7 +97,6 @@ static int vm_alloc_ram(struct vm *vm, char *err, size_t errlen)
 			 (unsigned long long)(palloc_free_pages(&keel_palloc) * PAGE_SIZE >> 20));
 		return KE_NOMEM;
 	}
-	memset((void *)(uintptr_t)vm->ram_pa, 0, vm->ram_size);
 	return KE_OK;
 }
 
@@ -227,10 +226,30 @@ static int vm_build_dtb(struct vm *vm, const struct vm_config *cfg, const struct
 	return ret;
 }
 
+/* Fill RAM from scratch: zeroes, kernel, initrd, device tree. Also used on restart. */
+static int vm_load_images(struct vm *vm, char *err, size_t errlen)
+{
+	uint64_t kernel_end = 0;
+	int ret;
+
+	memset((void *)(uintptr_t)vm->ram_pa, 0, vm->ram_size);
+	vm->initrd_ipa = vm->initrd_size = 0;
+	ret = vm_load_kernel(vm, vm->cfg, vm->platform, &kernel_end, err, errlen);
+	if (!ret)
+		ret = vm_load_initrd(vm, vm->cfg, vm->platform, kernel_end, err, errlen);
+	if (!ret)
+		ret = vm_build_dtb(vm, vm->cfg, vm->platform, err, errlen);
+	if (ret)
+		return ret;
+	/* The guest starts with its MMU and caches off: its image must be in memory, not in our caches. */
+	stage2_flush_vm(vm);
+	icache_inval_all();
+	return KE_OK;
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform *p,
 	      char *err, size_t errlen)
 {
-	uint64_t kernel_end = 0;
 	int ret;
 
 	memset(vm, 0, sizeof(*vm));
@@ -241,6 +260,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 	vm->ram_size = cfg->ram_size;
 	vm->nr_vcpus = cfg->nr_vcpus;
 	vm->state = VM_STOPPED;
+	vm->platform = p;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
@@ -256,16 +276,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 	if (!ret)
 		ret = stage2_init(vm, mmu_pa_bits(), err, errlen);
 	if (!ret)
-		ret = vm_load_kernel(vm, cfg, p, &kernel_end, err, errlen);
-	if (!ret)
-		ret = vm_load_initrd(vm, cfg, p, kernel_end, err, errlen);
-	if (!ret)
-		ret = vm_build_dtb(vm, cfg, p, err, errlen);
+		ret = vm_load_images(vm, err, errlen);
 	if (ret)
 		return ret;
-	/* The guest starts with its MMU and caches off: its image must be in memory, not in our caches. */
-	stage2_flush_vm(vm);
-	icache_inval_all();
 	klog("vm %s: id %u, %u vCPU(s), %llu MiB RAM at IPA 0x%llx (PA 0x%llx), %u-bit IPA, VMID %u",
 	     vm->name, vm->id, vm->nr_vcpus, (unsigned long long)(vm->ram_size >> 20),
 	     (unsigned long long)vm->ram_ipa, (unsigned long long)vm->ram_pa, vm->ipa_bits, vm->vmid);
@@ -284,10 +297,30 @@ void vm_start(struct vm *vm)
 	cpu_assign(v->pcpu, v);
 }
 
+static bool vm_restart(struct vm *vm)
+{
+	char err[256];
+
+	vm->restart_pending = false;
+	vpl011_init(&vm->uart, vm_console_emit, vm);
+	if (vm->cfg->has_testdev)
+		vtestdev_init(&vm->testdev);
+	if (vm_load_images(vm, err, sizeof(err))) {
+		klog("vm %s: cannot restart: %s", vm->name, err);
+		return false;
+	}
+	vm->restarts++;
+	klog("vm %s: restarting (restart %u)", vm->name, vm->restarts);
+	vm_start(vm);
+	return true;
+}
+
 static void vm_finished(struct vm *vm)
 {
 	bool all = true;
 
+	if (vm->restart_pending && vm_restart(vm))
+		return;
 	klog("vm %s: halted", vm->name);
 	for (unsigned i = 0; i < nr_vms; i++)
 		all = all && __atomic_load_n(&vms[i].state, __ATOMIC_ACQUIRE) == VM_STOPPED;
@@ -300,12 +333,28 @@ static void vm_finished(struct vm *vm)
 	klog("every VM has stopped");
 }
 
+static void vm_stop_reason(struct vm *vm, bool restart, const char *reason);
+
 void vm_stop(struct vm *vm, const char *fmt, ...)
 {
-	unsigned self = this_cpu()->id;
 	char reason[256];
-	bool finished;
 	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	vm_stop_reason(vm, false, reason);
+}
+
+void vm_reset(struct vm *vm, const char *why)
+{
+	vm_stop_reason(vm, true, why);
+}
+
+static void vm_stop_reason(struct vm *vm, bool restart, const char *reason)
+{
+	unsigned self = this_cpu()->id;
+	bool finished;
 
 	spin_lock(&vm->lock);
 	if (vm->state != VM_RUNNING) {
@@ -313,15 +362,13 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 		return;
 	}
 	vm->state = VM_STOPPING;
+	vm->restart_pending = restart;
 	vpl011_flush(&vm->uart);
 	finished = vm->nr_loaded == 0;
 	if (finished)
 		vm->state = VM_STOPPED;
 	spin_unlock(&vm->lock);
 
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
 	klog("vm %s: %s", vm->name, reason);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].pcpu != self)
