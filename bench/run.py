@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import keelboot  # noqa: E402
 
 FIGURES = ("hvc_roundtrip_insns", "mmio_read_insns")
-BENCH_LINE = re.compile(r"^(?:\[[^\]]+\] )?BENCH (\S+) (\d+)$")
+BENCH_LINE = re.compile(r"^(?:\[[^\]]+\] )?BENCH (\S+) (\d+(?:\.\d+)?)$")
 KEEL_FATAL = ("(keel) PANIC", "(keel) unhandled")
 LOG = keelboot.BUILD / "bench" / "run.log"
 
@@ -73,7 +73,7 @@ def run_bench(boot, timeout, verbose):
                     break
                 match = BENCH_LINE.match(line)
                 if match and match.group(1) in FIGURES:
-                    figures[match.group(1)] = int(match.group(2))
+                    figures[match.group(1)] = float(match.group(2))
                     if len(figures) == len(FIGURES):
                         grace = time.monotonic() + 5
                 if index == 1:

@@ -17,14 +17,6 @@ const char guest_name[] = "isolation";
 
 static unsigned n_probed, n_leaked, n_wrong;
 
-static bool is_own(uint64_t a)
-{
-	return (a >= env.ram_base && a < env.ram_base + env.ram_size) ||
-	       (a >= env.uart_base && a < env.uart_base + DEVICE_WINDOW_SIZE) ||
-	       (a >= env.testdev_base && a < env.testdev_base + DEVICE_WINDOW_SIZE) ||
-	       (a >= DEFAULT_TESTDEV_BASE && a < DEFAULT_TESTDEV_BASE + DEVICE_WINDOW_SIZE);
-}
-
 static void probe(uint64_t a)
 {
 	uint64_t v;
@@ -47,11 +39,11 @@ static void probe(uint64_t a)
 static void check_probes(void)
 {
 	for (uint64_t a = 0; a < PROBE_TOP; a += SZ_16M)
-		if (!is_own(a))
+		if (!ipa_is_assigned(a))
 			probe(a);
 	for (uint64_t a = (env.ram_base + env.ram_size + SZ_2M - 1) & ~(SZ_2M - 1);
 	     a < DENSE_TOP; a += SZ_2M)
-		if (!is_own(a))
+		if (!ipa_is_assigned(a))
 			probe(a);
 	printf("NOTE probed %u addresses outside RAM and devices\n", n_probed);
 	checkf("foreign-ipa-no-data", n_leaked == 0, "%u of %u reads returned data", n_leaked, n_probed);

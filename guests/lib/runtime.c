@@ -5,6 +5,7 @@
 #include "guest/check.h"
 #include "guest/console.h"
 #include "guest/dt.h"
+#include "guest/dt.h"
 #include "guest/mmu.h"
 #include "guest/smccc.h"
 #include "rt_internal.h"
@@ -66,6 +67,11 @@ int64_t cpu_start(unsigned idx, void (*fn)(uint64_t), uint64_t context_id)
 			       context_id);
 }
 
+uint64_t cpu_entry_point(void)
+{
+	return (uint64_t)(uintptr_t)secondary_entry;
+}
+
 void delay_us(uint64_t us)
 {
 	uint64_t start = timer_count();
@@ -95,6 +101,24 @@ void dcache_clean_range(const void *p, size_t len)
 	for (; a < (uint64_t)(uintptr_t)p + len; a += line)
 		__asm__ volatile("dc cvac, %0" :: "r"(a) : "memory");
 	dsb(ish);
+}
+
+bool ipa_is_assigned(uint64_t addr)
+{
+	if (addr - env.ram_base < env.ram_size ||
+	    addr - DEFAULT_TESTDEV_BASE < DEVICE_WINDOW_SIZE ||
+	    addr - env.uart_base < DEVICE_WINDOW_SIZE)
+		return true;
+	for (int n = dt_first_child(dt_root()); n >= 0; n = dt_next_sibling(n)) {
+		uint64_t base, size;
+
+		if (dt_strprefix(dt_name(n), "memory"))
+			continue;
+		for (unsigned i = 0; dt_reg(n, i, &base, &size); i++)
+			if (addr - base < size)
+				return true;
+	}
+	return false;
 }
 
 void ram_free_region(uint64_t *base, uint64_t *size)

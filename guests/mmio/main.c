@@ -36,7 +36,8 @@ static uint64_t P;	/* T + TESTDEV_PATTERN */
 static void check_id(void)
 {
 	check_eq("testdev-id-w", ldr_w(T + TESTDEV_ID), TESTDEV_ID_VALUE);
-	check_eq("testdev-id-x", ldr_x(T + TESTDEV_ID), TESTDEV_ID_VALUE);
+	check_eq("testdev-id-h", ldrh_w(T + TESTDEV_ID), TESTDEV_ID_VALUE & 0xffff);
+	check_eq("testdev-id-b", ldrb_w(T + TESTDEV_ID), TESTDEV_ID_VALUE & 0xff);
 	check_eq("testdev-pattern-x", ldr_x(P), TESTDEV_PATTERN_VALUE);
 }
 
@@ -61,19 +62,19 @@ static void check_sizes(void)
 	check_eq("ldr-w-high", ldr_w(S + 12), 0x8899aabb);
 	/* Zero extension into X of a byte/halfword/word with the top bit set. */
 	check_eq("ldrb-zero-extends", ldrb_w(P), 0xf0);
-	check_eq("ldrh-zero-extends", ldrh_w(P + 6), 0x8090);
-	check_eq("ldr-w-zero-extends", ldr_w(P + 4), 0x8090a0b0);
+	check_eq("ldrh-zero-extends", ldrh_w(P), 0xe0f0);
+	check_eq("ldr-w-zero-extends", ldr_w(P), 0xc0d0e0f0);
+	check_eq("ldrb-zero-extends-scratch", ldrb_w(S + 14), 0x99);
 }
 
 static void check_sign_extension(void)
 {
-	/* PATTERN bytes, little-endian: f0 e0 d0 c0 b0 a0 90 80. */
+	/* Narrow reads of PATTERN see its low bytes: 0xf0, 0xe0f0, 0xc0d0e0f0. */
 	check_eq("ldrsb-w", ldrsb_w(P), 0xfffffff0ULL);
-	check_eq("ldrsb-x", ldrsb_x(P + 1), 0xffffffffffffffe0ULL);
+	check_eq("ldrsb-x", ldrsb_x(P), 0xfffffffffffffff0ULL);
 	check_eq("ldrsh-w", ldrsh_w(P), 0xffffe0f0ULL);
-	check_eq("ldrsh-x", ldrsh_x(P + 2), 0xffffffffffffc0d0ULL);
+	check_eq("ldrsh-x", ldrsh_x(P), 0xffffffffffffe0f0ULL);
 	check_eq("ldrsw", ldrsw_x(P), 0xffffffffc0d0e0f0ULL);
-	check_eq("ldrsw-high", ldrsw_x(P + 4), 0xffffffff8090a0b0ULL);
 
 	/* Scratch, around the sign boundary. */
 	strb_w(S + 16, 0x7f);
@@ -157,7 +158,8 @@ static void check_no_syndrome_forms(void)
 			 : "=&r"(x3), "=&r"(x4) : "r"(S + 80) : "memory");
 	checkf("ldp-w", x3 == 0xa1a2a3a4 && x4 == 0xb1b2b3b4, "got 0x%lx 0x%lx",
 	       (unsigned long)x3, (unsigned long)x4);
-	__asm__ volatile("ldpsw %0, %1, [%2]" : "=&r"(x3), "=&r"(x4) : "r"(P) : "memory");
+	str_x(S + 56, TESTDEV_PATTERN_VALUE);
+	__asm__ volatile("ldpsw %0, %1, [%2]" : "=&r"(x3), "=&r"(x4) : "r"(S + 56) : "memory");
 	checkf("ldpsw", x3 == 0xffffffffc0d0e0f0ULL && x4 == 0xffffffff8090a0b0ULL,
 	       "got 0x%lx 0x%lx", (unsigned long)x3, (unsigned long)x4);
 
@@ -200,8 +202,15 @@ static void check_aborts(void)
 
 	check_abort("write-ro-id-aborts", probe_write(T + TESTDEV_ID, 4, 0x1234), T + TESTDEV_ID);
 	check_abort("write-ro-pattern-aborts", probe_write(P, 8, 0), P);
+	check_abort("write-ro-writes-aborts", probe_write(T + TESTDEV_WRITES, 8, 0),
+		    T + TESTDEV_WRITES);
 	check_eq("write-ro-not-counted", ldr_x(T + TESTDEV_WRITES), writes);
 	check_eq("write-ro-id-unchanged", ldr_w(T + TESTDEV_ID), TESTDEV_ID_VALUE);
+	check_abort("id-64bit-read-aborts", probe_read(T + TESTDEV_ID, 8, &v), T + TESTDEV_ID);
+	check_abort("pattern-inner-read-aborts", probe_read(P + 4, 4, &v), P + 4);
+	check_abort("hole-read-aborts", probe_read(T + 0x800, 4, &v), T + 0x800);
+	check_abort("hole-write-aborts", probe_write(T + 0x800, 4, 0), T + 0x800);
+	check_eq("aborted-writes-not-counted", ldr_x(T + TESTDEV_WRITES), writes);
 
 	/* Device memory would fault here (alignment) before keel sees it. */
 	if (!mmu_set_block_type(T, MT_NORMAL_NC)) {

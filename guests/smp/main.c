@@ -110,11 +110,11 @@ void guest_main(void)
 		atomic_inc(&counter);
 	check_eq("smp-atomic-counter", counter, (uint64_t)n * INCREMENTS);
 
-	check_eq("cpu-on-already-on", psci_cpu_on_raw(env.cpu_mpidr[1], 0, 0),
+	check_eq("cpu-on-already-on", psci_cpu_on_raw(env.cpu_mpidr[1], cpu_entry_point(), 0),
 		 (uint64_t)PSCI_ALREADY_ON);
-	check_eq("cpu-on-self-already-on", psci_cpu_on_raw(env.cpu_mpidr[0], 0, 0),
+	check_eq("cpu-on-self-already-on", psci_cpu_on_raw(env.cpu_mpidr[0], cpu_entry_point(), 0),
 		 (uint64_t)PSCI_ALREADY_ON);
-	check_eq("cpu-on-nonexistent", psci_cpu_on_raw(NONEXISTENT_MPIDR, 0, 0),
+	check_eq("cpu-on-nonexistent", psci_cpu_on_raw(NONEXISTENT_MPIDR, cpu_entry_point(), 0),
 		 (uint64_t)PSCI_INVALID_PARAMETERS);
 	check_eq("affinity-info-on", psci_affinity_info(env.cpu_mpidr[1]), AFF_ON);
 

@@ -58,4 +58,10 @@ void dcache_clean_range(const void *p, size_t len);
 /* The largest part of RAM that holds neither this image nor the DTB. */
 void ram_free_region(uint64_t *base, uint64_t *size);
 
+/*
+ * Is addr one the VM owns: its RAM, a window of a device in the DT (a "reg"
+ * of a child of the root), or the default test device window?
+ */
+bool ipa_is_assigned(uint64_t addr);
+
 #endif

@@ -43,4 +43,7 @@ __attribute__((noreturn)) void psci_system_off(void);
  */
 int64_t cpu_start(unsigned idx, void (*fn)(uint64_t context_id), uint64_t context_id);
 
+/* The runtime's CPU_ON entry point (a valid one, for psci_cpu_on_raw tests). */
+uint64_t cpu_entry_point(void);
+
 #endif
