@@ -45,6 +45,7 @@ struct vcpu_stats {
 struct vcpu {
 	struct vcpu_regs regs;
 	struct vcpu_sysregs sys;
+	struct fpsimd_state fp;
 	struct vm *vm;
 	unsigned index;
 	unsigned pcpu;

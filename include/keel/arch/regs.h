@@ -30,6 +30,15 @@ struct vcpu_sysregs {
 	uint64_t vmpidr_el2, vpidr_el2;
 };
 
+/* FP/SIMD registers (src/arch/aarch64/fpsimd.S fixes the layout). */
+struct fpsimd_state {
+	__uint128_t v[32];
+	uint64_t fpsr, fpcr;
+} __attribute__((aligned(16)));
+
+void fpsimd_save(struct fpsimd_state *s);
+void fpsimd_restore(const struct fpsimd_state *s);
+
 struct el2_frame {
 	uint64_t x[31];
 	uint64_t sp;

@@ -1,7 +1,9 @@
 /*
  * The architecture side of a vCPU: its reset state, and loading it onto /
- * taking it off a physical CPU, which switches the EL1 system registers and
- * the stage-2 context (VTTBR_EL2, VTCR_EL2).
+ * taking it off a physical CPU, which switches the EL1 system registers, the
+ * FP/SIMD registers and the stage-2 context (VTTBR_EL2, VTCR_EL2). A vCPU is
+ * loaded once when it starts and put once when it stops (each physical CPU
+ * runs one vCPU), so switching FP/SIMD eagerly here costs nothing per exit.
  */
 #include <keel/arch/sysreg.h>
 #include <keel/cpu.h>
@@ -28,6 +30,7 @@ void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0)
 	v->regs.spsr = PSR_MODE_EL1h | PSR_DAIF;
 	v->vmpidr = VMPIDR_RES1 | v->index;
 	sysregs_reset(&v->sys, v->vmpidr);
+	memset(&v->fp, 0, sizeof(v->fp));
 	v->sw_flushed = false;
 }
 
@@ -40,6 +43,7 @@ void vcpu_load(struct vcpu *v)
 	write_sysreg(hcr_el2, HCR_GUEST);
 	write_sysreg(cntvoff_el2, 0);
 	sysregs_restore(&v->sys);
+	fpsimd_restore(&v->fp);
 	v->loaded = true;
 	c->vcpu = v;
 	c->regs = &v->regs;
@@ -50,6 +54,7 @@ void vcpu_put(struct vcpu *v)
 	struct cpu *c = this_cpu();
 
 	sysregs_save(&v->sys);
+	fpsimd_save(&v->fp);
 	/* Nothing of this guest may stay reachable: park EL1 with its MMU off. */
 	write_sysreg(sctlr_el1, SCTLR_EL1_RES1);
 	write_sysreg(cntv_ctl_el0, 0);
