@@ -42,9 +42,7 @@ $(B)/keel/%.S.o: %.S
 $(B)/keel.elf: $(KEEL_OBJS) src/arch/aarch64/keel.ld
 	$(CC) $(KEEL_CFLAGS) $(KEEL_LDFLAGS) $(KEEL_OBJS) $(LIBFDT_A) -lc -lgcc -o $@
 	@# keel never touches FP/SIMD registers outside fpsimd.S: they belong to the guests.
-	@$(OBJDUMP) -d --no-show-raw-insn $@ | awk '/^[0-9a-f]+ <.*>:$$/ { fn = $$2 } \
-		/\t.*\<(v[0-9]+\.|q[0-9]+\>|d[0-9]+,|s[0-9]+,)/ && fn !~ /^<fpsimd_(save|restore)>:$$/ { print fn, $$0; bad = 1 } \
-		END { exit bad }' || { echo "error: keel.elf uses FP/SIMD registers outside fpsimd.S"; exit 1; }
+	$(PYTHON) tools/check_no_fpsimd.py $(OBJDUMP) $@
 
 # The Image header's image_size (offset 16) must include BSS, which objcopy does not emit.
 $(B)/keel.bin: $(B)/keel.elf
