@@ -2,6 +2,7 @@
  * Exception handling: the expected-exception facility, the HVC/SMC-undefined
  * fallback and the report of anything unexpected (guest/fault.h).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include "guest/check.h"
 #include "guest/console.h"
@@ -12,6 +13,12 @@
 #define INSN_HVC_MASK	0xffe0001fu
 #define INSN_HVC	0xd4000002u	/* HVC #imm16 */
 #define INSN_SMC	0xd4000003u	/* SMC #imm16 */
+
+_Static_assert(offsetof(struct exc_frame, sp) == FRAME_SP &&
+	       offsetof(struct exc_frame, elr) == FRAME_ELR &&
+	       offsetof(struct exc_frame, esr) == FRAME_ESR &&
+	       offsetof(struct exc_frame, far) == FRAME_FAR &&
+	       sizeof(struct exc_frame) == FRAME_SIZE, "vectors.S frame layout");
 
 volatile unsigned smccc_undef_count;
 static volatile uint64_t smccc_undef_elr;

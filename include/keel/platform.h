@@ -62,6 +62,7 @@ struct platform {
 	struct mem_range reserved[PLATFORM_MAX_RESERVED];
 	/* the PL011 named by /chosen/stdout-path (path or alias, ":options" stripped) */
 	uint64_t uart_base, uart_size;
+	uint32_t uart_intid;		/* its interrupts property as an INTID (an SPI), 0 if absent */
 	/* compatible "arm,gic-v3": reg[0] distributor, reg[1] first redistributor region */
 	uint64_t gicd_base, gicd_size, gicr_base, gicr_size;
 	uint32_t gic_maint_intid;	/* GIC node's interrupts as an INTID, 0 if absent */

@@ -20,6 +20,7 @@ struct plat_ctx {
 	const void *fdt;
 	struct platform *p;
 	unsigned gic_icells;	/* #interrupt-cells of the GIC, for the timer's specifiers */
+	int uart_node;		/* the console, for its interrupt once the GIC is known */
 	char *err;
 	size_t errlen;
 };
@@ -369,6 +370,7 @@ static int plat_parse_uart(struct plat_ctx *c)
 				 "console reg is missing or malformed; it needs <base size>");
 	c->p->uart_base = reg.base;
 	c->p->uart_size = reg.size;
+	c->uart_node = node;
 	return 0;
 }
 
@@ -438,6 +440,21 @@ static int plat_parse_gic(struct plat_ctx *c)
 	p->gicd_size = gicd.size;
 	p->gicr_base = gicr.base;
 	p->gicr_size = gicr.size;
+	return 0;
+}
+
+/* The console's receive interrupt is optional: without it keel cannot take console input. */
+static int plat_parse_uart_irq(struct plat_ctx *c)
+{
+	int r = plat_irq_intid(c->fdt, c->uart_node, c->gic_icells, 0, &c->p->uart_intid);
+
+	if (r == KE_NOENT) {
+		c->p->uart_intid = 0;
+		return 0;
+	}
+	if (r || c->p->uart_intid < GIC_SPI_BASE)
+		return plat_fail(c, c->uart_node, KE_INVAL,
+				 "interrupts is malformed; the console's interrupt must be an SPI <0 n flags>");
 	return 0;
 }
 
@@ -574,6 +591,8 @@ int platform_parse(const void *fdt, struct platform *p, char *err, size_t errlen
 		r = plat_parse_uart(&c);
 	if (!r)
 		r = plat_parse_gic(&c);
+	if (!r)
+		r = plat_parse_uart_irq(&c);
 	if (!r)
 		r = plat_parse_timer(&c);
 	if (!r)

@@ -102,6 +102,7 @@ static void test_qemu_virt(void **state)
 	assert_int_equal(p.mem[0].size, 2 * SZ_1G);
 	assert_int_equal(p.uart_base, 0x09000000);
 	assert_int_equal(p.uart_size, 0x1000);
+	assert_int_equal(p.uart_intid, 33); /* QEMU virt: SPI 1 */
 	assert_int_equal(p.gicd_base, 0x08000000);
 	assert_int_equal(p.gicd_size, 0x10000);
 	assert_int_equal(p.gicr_base, 0x080a0000);
