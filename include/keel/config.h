@@ -26,6 +26,11 @@
 
 #define CONFIG_DEFAULT_UART 0x09000000ULL
 #define CONFIG_DEVICE_SIZE  PAGE_SIZE	/* every emulated device window */
+/* Every VM's virtual GICv3, where QEMU virt has its GIC so stock guests find it. */
+#define CONFIG_GICD_BASE    0x08000000ULL
+#define CONFIG_GICD_SIZE    0x10000ULL
+#define CONFIG_GICR_BASE    0x080a0000ULL
+#define CONFIG_GICR_STRIDE  0x20000ULL	/* RD_base + SGI_base frames per vCPU */
 
 enum kernel_format {
 	KERNEL_FORMAT_LINUX,	/* arm64 Image header: keel honours text_offset/image_size */

@@ -350,6 +350,31 @@ static int cfg_parse_devices(const struct cfg_ctx *c, int node, struct vm_config
 	return 0;
 }
 
+/* The virtual GIC's windows are fixed: RAM and the other devices must stay clear of them. */
+static int cfg_check_gic(const struct cfg_ctx *c, const struct vm_config *vm)
+{
+	const struct { const char *what; uint64_t base, size; } used[] = {
+		{ "memory", vm->ram_base, vm->ram_size },
+		{ "uart", vm->uart_base, CONFIG_DEVICE_SIZE },
+		{ "test-device", vm->testdev_base, vm->has_testdev ? CONFIG_DEVICE_SIZE : 0 },
+	};
+	uint64_t gicr_size = vm->nr_vcpus * CONFIG_GICR_STRIDE;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(used); i++) {
+		if (!used[i].size)
+			continue;
+		if (cfg_overlap(used[i].base, used[i].size, CONFIG_GICD_BASE, CONFIG_GICD_SIZE) ||
+		    cfg_overlap(used[i].base, used[i].size, CONFIG_GICR_BASE, gicr_size))
+			return cfg_fail(c, KE_RANGE, "%s 0x%llx-0x%llx overlaps the virtual GIC "
+					"(distributor 0x%llx-0x%llx, redistributors 0x%llx-0x%llx); "
+					"move it", used[i].what, ull(used[i].base),
+					ull(used[i].base + used[i].size - 1), ull(CONFIG_GICD_BASE),
+					ull(CONFIG_GICD_BASE + CONFIG_GICD_SIZE - 1), ull(CONFIG_GICR_BASE),
+					ull(CONFIG_GICR_BASE + gicr_size - 1));
+	}
+	return 0;
+}
+
 static int cfg_parse_vm(struct cfg_ctx *c, int node, struct vm_config *vm, bool *pinned)
 {
 	const char *name;
@@ -380,6 +405,8 @@ static int cfg_parse_vm(struct cfg_ctx *c, int node, struct vm_config *vm, bool 
 		r = cfg_parse_kernel(c, node, vm);
 	if (!r)
 		r = cfg_parse_devices(c, node, vm);
+	if (!r)
+		r = cfg_check_gic(c, vm);
 	return r;
 }
 

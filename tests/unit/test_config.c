@@ -249,6 +249,10 @@ static const struct bad_case bad_cases[] = {
 	{ "cfg-bad-uart-ram", KE_RANGE,
 	  "test.dtb: /guest-b: uart 0x9000000-0x9000fff overlaps the VM's RAM 0x8000000-0x9ffffff; move it outside RAM" },
 	{ "cfg-bad-uart-ipa", KE_RANGE, "uart 0x10000000000 is above the 40-bit IPA space" },
+	{ "cfg-bad-gic-ram", KE_RANGE,
+	  "test.dtb: /guest-a: memory 0x8000000-0x81fffff overlaps the virtual GIC (distributor "
+	  "0x8000000-0x800ffff, redistributors 0x80a0000-0x80dffff); move it" },
+	{ "cfg-bad-gic-uart", KE_RANGE, "test.dtb: /guest-b: uart 0x8001000-0x8001fff overlaps the virtual GIC" },
 	{ "cfg-bad-testdev-uart", KE_RANGE, "test-device 0x9000000 overlaps uart 0x9000000" },
 	{ "cfg-bad-testdev-len", KE_INVAL, "test-device must be 2 cells (#address-cells of /); it is 4 bytes" },
 	{ "cfg-bad-bootargs-long", KE_INVAL, "bootargs is longer than 511 characters" },
