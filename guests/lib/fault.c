@@ -10,6 +10,7 @@
 #include "rt_internal.h"
 
 #define KIND_SYNC_EL1H	4	/* vectors.S: source EL1h (1) << 2 | sync (0) */
+#define KIND_TYPE_IRQ	1	/* vectors.S: kind & 3 */
 #define INSN_HVC_MASK	0xffe0001fu
 #define INSN_HVC	0xd4000002u	/* HVC #imm16 */
 #define INSN_SMC	0xd4000003u	/* SMC #imm16 */
@@ -21,6 +22,7 @@ _Static_assert(offsetof(struct exc_frame, sp) == FRAME_SP &&
 	       sizeof(struct exc_frame) == FRAME_SIZE, "vectors.S frame layout");
 
 volatile unsigned smccc_undef_count;
+void (*volatile rt_irq_hook)(void);
 static volatile uint64_t smccc_undef_elr;
 
 void rt_exception(struct exc_frame *f, uint64_t kind);
@@ -101,6 +103,11 @@ void rt_exception(struct exc_frame *f, uint64_t kind)
 			pc->exc_depth--;
 			return;
 		}
+	}
+	if ((kind & 3) == KIND_TYPE_IRQ && rt_irq_hook) {
+		rt_irq_hook();
+		pc->exc_depth--;
+		return;
 	}
 	checkf("unexpected-exception", false, "ESR=0x%lx FAR=0x%lx ELR=0x%lx (%s from %s, vCPU %u)",
 	       (unsigned long)f->esr, (unsigned long)f->far, (unsigned long)f->elr,

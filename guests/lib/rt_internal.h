@@ -27,6 +27,8 @@ static inline struct percpu *this_cpu(void)
 
 void secondary_entry(void);
 void mmu_enable(uint64_t boot);
+/* IRQ exceptions go here when set (gic.c's irq_set_handler()); else unexpected. */
+extern void (*volatile rt_irq_hook)(void);
 /* The SMCCC-undefined tally, reported by report_and_exit(). */
 void smccc_undef_report(void);
 

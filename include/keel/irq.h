@@ -2,7 +2,17 @@
 #ifndef KEEL_IRQ_H
 #define KEEL_IRQ_H
 
+#include <keel/types.h>
+
+/* The physical interrupts keel cares about, from the boot device tree. */
+void irq_init(unsigned vtimer_intid, unsigned maint_intid, unsigned uart_intid);
+unsigned irq_vtimer_intid(void);
+/* Per CPU: enable the private interrupts keel takes (kick SGI, virtual timer, maintenance). */
+void irq_init_cpu(uint64_t gicr);
 /* Acknowledge and handle every pending physical interrupt. */
 void irq_handle(void);
+/* Console receive interrupt: route the typed bytes (src/core/console_mux.c). */
+void console_mux_rx(void);
+void console_mux_start(void);
 
 #endif

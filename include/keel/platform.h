@@ -68,6 +68,10 @@ struct platform {
 	uint32_t gic_maint_intid;	/* GIC node's interrupts as an INTID, 0 if absent */
 	/* "arm,armv8-timer": secure phys, non-secure phys, virtual, hyp, as INTIDs */
 	uint32_t timer_intid[4];
+#define PLATFORM_TIMER_SEC_PHYS 0
+#define PLATFORM_TIMER_PHYS     1
+#define PLATFORM_TIMER_VIRT     2
+#define PLATFORM_TIMER_HYP      3
 	enum psci_conduit psci_conduit;	/* compatible arm,psci-0.2/1.0 node's method */
 	/* /chosen children compatible "multiboot,module", named by "keel,name" */
 	unsigned nr_modules;

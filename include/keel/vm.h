@@ -17,13 +17,16 @@
 
 #include <keel/types.h>
 #include <keel/arch/regs.h>
+#include <keel/arch/vgic_hw.h>
 #include <keel/config.h>
 #include <keel/pt.h>
 #include <keel/spinlock.h>
 #include <keel/vpl011.h>
 #include <keel/vtestdev.h>
+#include <keel/vgic.h>
 
-#define VM_MAX_DEVICES 4
+#define VM_MAX_DEVICES 6
+#define VM_UART_INTID  33   /* SPI 1, as on QEMU virt */
 
 struct platform;
 
@@ -33,6 +36,7 @@ struct mmio_device {
 	int (*read)(void *dev, uint64_t offset, unsigned size, uint64_t *val);
 	int (*write)(void *dev, uint64_t offset, unsigned size, uint64_t val);
 	void *dev;
+	bool irq_state;  /* the virtual GIC: the vCPU's list registers must be synced first */
 };
 
 enum vm_state { VM_RUNNING, VM_STOPPING, VM_STOPPED };
@@ -53,6 +57,8 @@ struct vcpu {
 	enum vcpu_power power;
 	bool loaded;
 	bool sw_flushed;        /* set/way batch already handled by a full flush */
+	bool irq_dirty;         /* something may have become pending: refill the list registers */
+	struct vgic_hw_cpu gic; /* virtual CPU interface state while not loaded */
 	struct vcpu_stats stats;
 };
 
@@ -70,7 +76,9 @@ struct vm {
 	struct spinlock lock;
 	enum vm_state state;
 	unsigned nr_loaded;
+	struct vgic vgic;
 	struct vpl011 uart;
+	bool uart_irq_line;      /* the level last given to the vGIC */
 	struct vtestdev testdev;
 	unsigned nr_devices;
 	struct mmio_device devices[VM_MAX_DEVICES];
@@ -95,15 +103,28 @@ void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 
 void vm_reset(struct vm *vm, const char *why);
 /* Translate a guest RAM range to physical: false unless [ipa, ipa+size) is wholly in RAM. */
 bool vm_ipa_to_pa(const struct vm *vm, uint64_t ipa, uint64_t size, uint64_t *pa);
-/* Emulated device access: KE_NOENT if no device there, KE_INVAL if the device refuses it. */
-must_check int vm_mmio_access(struct vm *vm, uint64_t ipa, unsigned size, bool write, uint64_t *val);
+/* Access to device d (from vm_find_device) at ipa: KE_INVAL if the device refuses it
+ * (offset, size, read-only register) or it does not fit in d's window. */
+must_check int vm_mmio_access(struct vm *vm, const struct mmio_device *d, uint64_t ipa,
+			      unsigned size, bool write, uint64_t *val);
 const struct mmio_device *vm_find_device(const struct vm *vm, uint64_t ipa);
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 /* Called by a CPU when the vCPU it ran leaves it (vm_stop or CPU_OFF). */
 void vm_vcpu_left(struct vm *vm);
 
+/* Interrupts (src/core/vm_irq.c). Callers marked "locked" hold vm->lock. */
+void vm_irq_kick(struct vm *vm, uint32_t vcpus);                       /* locked or not */
+void vm_irq_set_level(struct vm *vm, unsigned vcpu, unsigned intid, bool level);
+void vm_uart_irq_update(struct vm *vm);                                /* locked */
+void vm_console_input(struct vm *vm, const uint8_t *bytes, unsigned n);
+
+/* Wait, on this CPU, until the vCPU has an interrupt to take or must stop (WFI). */
+void vcpu_block(struct vcpu *v);
+
 /* Architecture side of a vCPU (src/arch/aarch64/vcpu_arch.c). */
 void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0);
+/* vgic hw_deactivate callback: the physical side of a linked interrupt must go inactive. */
+void vcpu_hw_irq_deactivate(void *vm, unsigned vcpu, uint32_t pintid);
 void vcpu_load(struct vcpu *v);
 void vcpu_put(struct vcpu *v);
 must_check int stage2_init(struct vm *vm, unsigned pa_bits, char *err, size_t errlen);

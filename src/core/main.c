@@ -17,6 +17,9 @@
 #include <keel/cpu.h>
 #include <keel/drivers/gicv3.h>
 #include <keel/firmware.h>
+#include <keel/arch/vgic_hw.h>
+#include <keel/drivers/pl011.h>
+#include <keel/irq.h>
 #include <keel/mem.h>
 #include <keel/panic.h>
 #include <keel/platform.h>
@@ -138,6 +141,8 @@ static void boot_this_cpu(struct cpu *c)
 	cpu_init_el2();
 	if (gicv3_init_cpu(platform.gicr_base, platform.gicr_size, c->mpidr, &c->gicr_base))
 		panic("no GIC redistributor for CPU %u (MPIDR 0x%llx)", c->id, (unsigned long long)c->mpidr);
+	irq_init_cpu(c->gicr_base);
+	vgic_hw_init_cpu();
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
 	klog("cpu %u online (MPIDR 0x%llx)", c->id, (unsigned long long)c->mpidr);
 }
@@ -158,6 +163,13 @@ static void boot_create_vms(void)
 			klog("config error: /%s: %s", cfg->name, errbuf);
 			boot_fail("fix the configuration and boot again");
 		}
+	}
+	if (platform.uart_intid) {
+		console_mux_start();
+		gicv3_enable_spi(platform.gicd_base, platform.uart_intid, platform.cpu_mpidr[0]);
+		pl011_enable_rx_irq();
+	} else {
+		klog("the console has no interrupt in the device tree: console input is off");
 	}
 	for (unsigned i = 0; i < nr_vms; i++)
 		vm_start(&vms[i]);
@@ -221,6 +233,7 @@ void boot_primary(uint64_t fdt, uint64_t el, uint64_t base)
 	boot_init_memory(fdt, fdt_size);
 	boot_check_modules();
 	gicv3_init_dist(platform.gicd_base);
+	irq_init(platform.timer_intid[PLATFORM_TIMER_VIRT], platform.gic_maint_intid, platform.uart_intid);
 	boot_this_cpu(&cpus[id]);
 	boot_load_config();
 	boot_secondaries((unsigned)id);

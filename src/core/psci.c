@@ -85,7 +85,9 @@ void psci_handle(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2, uint64_
 		set_ret(v, PSCI_VERSION_1_1);
 		break;
 	case PSCI_CPU_SUSPEND:
-		/* Every power state is treated as standby: return as after a wake-up. */
+		/* Every power state is a standby: wait for an interrupt like WFI, then return
+		 * success (a powerdown request may be downgraded to standby). */
+		vcpu_block(v);
 		set_ret(v, PSCI_SUCCESS);
 		break;
 	case PSCI_CPU_OFF | PSCI_0_2_FN64_BIT:

@@ -34,14 +34,53 @@ static void vm_console_emit(void *ctx, const char *line, unsigned len)
 	console_vm_line(vm->name, line, len);
 }
 
+/* Device callbacks run under vm->lock (vm_mmio_access). */
 static int uart_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
 {
-	return vpl011_read(dev, off, size, val);
+	struct vm *vm = dev;
+	int ret = vpl011_read(&vm->uart, off, size, val);
+
+	vm_uart_irq_update(vm); /* reading DR drains the receive FIFO */
+	return ret;
 }
 
 static int uart_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 {
-	return vpl011_write(dev, off, size, val);
+	struct vm *vm = dev;
+	int ret = vpl011_write(&vm->uart, off, size, val);
+
+	vm_uart_irq_update(vm);
+	return ret;
+}
+
+static int gicd_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
+{
+	return vgic_dist_read(&((struct vm *)dev)->vgic, off, size, val);
+}
+
+static int gicd_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+	struct vm *vm = dev;
+	uint32_t kick = 0;
+	int ret = vgic_dist_write(&vm->vgic, off, size, val, &kick);
+
+	vm_irq_kick(vm, kick);
+	return ret;
+}
+
+static int gicr_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
+{
+	return vgic_redist_read(&((struct vm *)dev)->vgic, off, size, val);
+}
+
+static int gicr_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+	struct vm *vm = dev;
+	uint32_t kick = 0;
+	int ret = vgic_redist_write(&vm->vgic, off, size, val, &kick);
+
+	vm_irq_kick(vm, kick);
+	return ret;
 }
 
 static int testdev_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
@@ -68,10 +107,26 @@ static void vm_add_device(struct vm *vm, const char *name, uint64_t base, uint64
 	d->dev = dev;
 }
 
+/* Reset state of the VM's interrupt controller and the virtual timer's hardware link. */
+static int vm_init_vgic(struct vm *vm)
+{
+	unsigned vtimer = vm->platform->timer_intid[PLATFORM_TIMER_VIRT];
+	int ret = vgic_init(&vm->vgic, vm->nr_vcpus);
+
+	vgic_set_hw_deactivate(&vm->vgic, vcpu_hw_irq_deactivate, vm);
+	for (unsigned i = 0; i < vm->nr_vcpus && !ret; i++)
+		ret = vgic_link_hw(&vm->vgic, i, vtimer, vtimer);
+	return ret;
+}
+
 static void vm_init_devices(struct vm *vm, const struct vm_config *cfg)
 {
 	vpl011_init(&vm->uart, vm_console_emit, vm);
-	vm_add_device(vm, "pl011", cfg->uart_base, VPL011_SIZE, uart_read, uart_write, &vm->uart);
+	vm_add_device(vm, "gicd", CONFIG_GICD_BASE, VGIC_GICD_SIZE, gicd_read, gicd_write, vm);
+	vm_add_device(vm, "gicr", CONFIG_GICR_BASE, vm->nr_vcpus * VGIC_GICR_STRIDE, gicr_read,
+		      gicr_write, vm);
+	vm->devices[0].irq_state = vm->devices[1].irq_state = true;
+	vm_add_device(vm, "pl011", cfg->uart_base, VPL011_SIZE, uart_read, uart_write, vm);
 	if (cfg->has_testdev) {
 		vtestdev_init(&vm->testdev);
 		vm_add_device(vm, "keel,test-device", cfg->testdev_base, VTESTDEV_SIZE,
@@ -218,6 +273,11 @@ static int vm_build_dtb(struct vm *vm, const struct vm_config *cfg, const struct
 	params.vm = cfg;
 	params.initrd_ipa = vm->initrd_ipa;
 	params.initrd_size = vm->initrd_size;
+	params.has_gic = true;
+	params.gicd_ipa = CONFIG_GICD_BASE;
+	params.gicr_ipa = CONFIG_GICR_BASE;
+	params.gic_maint_intid = p->gic_maint_intid;
+	memcpy(params.timer_intid, p->timer_intid, sizeof(params.timer_intid));
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		params.vcpu_mpidr[i] = vm->vcpus[i].vmpidr & MPIDR_AFF_MASK;
 	ret = vmdt_build(&params, dst, VM_DTB_MAX);
@@ -271,6 +331,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 		v->vmpidr = BIT(31) | i;
 	}
 	vm_init_devices(vm, cfg);
+	if (vm_init_vgic(vm)) {
+		snprintf(err, errlen, "cannot set up its virtual GIC");
+		return KE_INVAL;
+	}
 
 	ret = vm_alloc_ram(vm, err, errlen);
 	if (!ret)
@@ -303,6 +367,13 @@ static bool vm_restart(struct vm *vm)
 
 	vm->restart_pending = false;
 	vpl011_init(&vm->uart, vm_console_emit, vm);
+	vm->uart_irq_line = false;
+	if (vm_init_vgic(vm)) {
+		klog("vm %s: cannot restart: its virtual GIC does not reset", vm->name);
+		return false;
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vgic_hw_reset(&vm->vcpus[i].gic);
 	if (vm->cfg->has_testdev)
 		vtestdev_init(&vm->testdev);
 	if (vm_load_images(vm, err, sizeof(err))) {
@@ -410,14 +481,12 @@ const struct mmio_device *vm_find_device(const struct vm *vm, uint64_t ipa)
 	return NULL;
 }
 
-int vm_mmio_access(struct vm *vm, uint64_t ipa, unsigned size, bool write, uint64_t *val)
+int vm_mmio_access(struct vm *vm, const struct mmio_device *d, uint64_t ipa, unsigned size,
+		   bool write, uint64_t *val)
 {
-	const struct mmio_device *d = vm_find_device(vm, ipa);
 	int ret;
 
-	if (!d)
-		return KE_NOENT;
-	if (ipa - d->base + size > d->size)
+	if (ipa < d->base || ipa - d->base >= d->size || ipa - d->base + size > d->size)
 		return KE_INVAL;
 	spin_lock(&vm->lock);
 	ret = write ? d->write(d->dev, ipa - d->base, size, *val) : d->read(d->dev, ipa - d->base, size, val);

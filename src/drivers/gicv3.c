@@ -17,7 +17,15 @@
 #define GICR_SGI_BASE        0x10000
 #define GICR_IGROUPR0        0x0080
 #define GICR_ISENABLER0      0x0100
+#define GICR_ICACTIVER0      0x0380
 #define GICR_IPRIORITYR      0x0400
+#define GICD_ISENABLER       0x0100
+#define GICD_IPRIORITYR      0x0400
+#define GICD_ICFGR           0x0c00
+#define GICD_IGROUPR         0x0080
+#define GICD_IROUTER         0x6000
+#define ICC_CTLR_EOIMODE     BIT(1)
+#define KEEL_IRQ_PRIORITY    0x80
 
 #define ICC_SRE_SRE          BIT(0)
 #define ICC_SRE_ENABLE       BIT(3)
@@ -61,14 +69,13 @@ int gicv3_init_cpu(uint64_t gicr_base, uint64_t gicr_size, uint64_t mpidr, uint6
 	while (mmio_read32(rd + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
 		;
 	mmio_write32(rd + GICR_SGI_BASE + GICR_IGROUPR0, 0xffffffff);
-	mmio_write8(rd + GICR_SGI_BASE + GICR_IPRIORITYR + GIC_SGI_KICK, 0x80);
-	mmio_write32(rd + GICR_SGI_BASE + GICR_ISENABLER0, 1u << GIC_SGI_KICK);
+	gicv3_enable_private(rd, GIC_SGI_KICK);
 
 	write_sysreg(S3_4_C12_C9_5, read_sysreg(S3_4_C12_C9_5) | ICC_SRE_SRE | ICC_SRE_ENABLE); /* ICC_SRE_EL2 */
 	isb();
 	write_sysreg(S3_0_C4_C6_0, 0xff);   /* ICC_PMR_EL1: let every priority through */
 	write_sysreg(S3_0_C12_C12_3, 0);    /* ICC_BPR1_EL1 */
-	write_sysreg(S3_0_C12_C12_4, 0);    /* ICC_CTLR_EL1: EOImode 0, EOI also deactivates */
+	write_sysreg(S3_0_C12_C12_4, ICC_CTLR_EOIMODE); /* ICC_CTLR_EL1 */
 	write_sysreg(S3_0_C12_C12_7, 1);    /* ICC_IGRPEN1_EL1 */
 	isb();
 	*my_gicr = rd;
@@ -99,4 +106,35 @@ void gicv3_eoi(unsigned intid)
 {
 	write_sysreg(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1 */
 	isb();
+}
+
+void gicv3_deactivate(unsigned intid)
+{
+	write_sysreg(S3_0_C12_C11_1, intid); /* ICC_DIR_EL1 */
+	isb();
+}
+
+void gicv3_enable_private(uint64_t rd, unsigned intid)
+{
+	mmio_write8(rd + GICR_SGI_BASE + GICR_IPRIORITYR + intid, KEEL_IRQ_PRIORITY);
+	mmio_write32(rd + GICR_SGI_BASE + GICR_ISENABLER0, 1u << intid);
+}
+
+void gicv3_clear_active_private(uint64_t rd, unsigned intid)
+{
+	mmio_write32(rd + GICR_SGI_BASE + GICR_ICACTIVER0, 1u << intid);
+	dsb(sy);
+}
+
+void gicv3_enable_spi(uint64_t gicd, unsigned intid, uint64_t mpidr)
+{
+	uint64_t route = ((mpidr >> 32) & 0xff) << 32 | (mpidr & 0xffffff);
+	uint64_t cfg = gicd + GICD_ICFGR + (intid / 16) * 4;
+
+	mmio_write32(gicd + GICD_IGROUPR + (intid / 32) * 4,
+		     mmio_read32(gicd + GICD_IGROUPR + (intid / 32) * 4) | 1u << (intid % 32));
+	mmio_write32(cfg, mmio_read32(cfg) & ~(2u << ((intid % 16) * 2)));  /* level */
+	mmio_write8(gicd + GICD_IPRIORITYR + intid, KEEL_IRQ_PRIORITY);
+	*(volatile uint64_t *)(uintptr_t)(gicd + GICD_IROUTER + intid * 8) = route;
+	mmio_write32(gicd + GICD_ISENABLER + (intid / 32) * 4, 1u << (intid % 32));
 }

@@ -5,6 +5,9 @@
 #define UARTFR   0x018
 #define UARTFR_RXFE BIT(4)
 #define UARTFR_TXFF BIT(5)
+#define UARTIMSC 0x038
+#define UARTIMSC_RXIM BIT(4)
+#define UARTIMSC_RTIM BIT(6)
 
 static volatile uint32_t *uart;
 
@@ -32,4 +35,10 @@ int pl011_getc(void)
 	if (!uart || (pl011_reg_read(UARTFR) & UARTFR_RXFE))
 		return -1;
 	return (int)(pl011_reg_read(UARTDR) & 0xff);
+}
+
+void pl011_enable_rx_irq(void)
+{
+	if (uart)
+		uart[UARTIMSC / 4] = UARTIMSC_RXIM | UARTIMSC_RTIM;
 }

@@ -44,7 +44,8 @@ kernel_package() {
 
 # The newest cached .deb matching a file name pattern, or nothing.
 cached_deb() {
-	# shellcheck disable=SC2012 # the names are ours: package_version_arm64.deb
+	# $1 is a glob; the names are plain package_version_arch.deb
+	# shellcheck disable=SC2012,SC2086
 	ls "$debs"/$1 2>/dev/null | sort -V | tail -n 1
 }
 
@@ -116,7 +117,9 @@ kernel)
 	deb=$(fetch_deb 'linux-image-6.1.0-*-arm64-unsigned_*_arm64.deb' kernel_package)
 	extract "$deb" "$scratch" './boot/vmlinuz-*' './boot/config-*'
 	set -- "$scratch"/boot/vmlinuz-*
-	[ $# = 1 ] && [ -f "$1" ] || die "$deb has not exactly one /boot/vmlinuz-*"
+	if [ $# != 1 ] || [ ! -f "$1" ]; then
+		die "$deb has not exactly one /boot/vmlinuz-*"
+	fi
 	image=$1
 	# arm64 Image header: "ARM\x64" at offset 56 (Documentation/arch/arm64/booting.rst).
 	[ "$(bytes_at "$image" 56)" = 41524d64 ] ||
@@ -124,6 +127,7 @@ kernel)
 	cp "$scratch"/boot/config-* "$out/kernel.config"
 	# The kernel release and the package it came from, for reports.
 	echo "$(basename "$image" | sed 's/^vmlinuz-//') $(basename "$deb")" >"$out/kernel.version"
+	touch "$image" # not the package's date: make compares it with fetch.sh
 	mv "$image" "$out/Image"
 	say "$out/Image: $(cat "$out/kernel.version")"
 	;;
@@ -131,10 +135,12 @@ busybox)
 	deb=$(fetch_deb 'busybox-static_*_arm64.deb' busybox_package)
 	extract "$deb" "$scratch" ./bin/busybox
 	# ELF (7f 45 4c 46), e_machine (offset 18, little endian) = 0xb7: AArch64.
-	[ "$(bytes_at "$scratch/bin/busybox" 0)" = 7f454c46 ] &&
-		[ "$(od -A n -t x2 -j 18 -N 2 "$scratch/bin/busybox" | tr -d ' \n')" = 00b7 ] ||
+	if [ "$(bytes_at "$scratch/bin/busybox" 0)" != 7f454c46 ] ||
+		[ "$(od -A n -t x2 -j 18 -N 2 "$scratch/bin/busybox" | tr -d ' \n')" != 00b7 ]; then
 		die "/bin/busybox in $deb is not an AArch64 ELF"
+	fi
 	chmod 755 "$scratch/bin/busybox"
+	touch "$scratch/bin/busybox"
 	mv "$scratch/bin/busybox" "$out/busybox"
 	say "$out/busybox: $(basename "$deb")"
 	;;

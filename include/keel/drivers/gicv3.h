@@ -16,6 +16,16 @@ must_check int gicv3_init_cpu(uint64_t gicr_base, uint64_t gicr_size, uint64_t m
 void gicv3_send_sgi(uint64_t target_mpidr, unsigned intid);
 /* Acknowledge the highest priority pending interrupt: its INTID, or 1023. */
 unsigned gicv3_ack(void);
+/* EOImode 1: end of interrupt only drops the running priority; deactivation is separate,
+ * so an interrupt forwarded to a guest with the list register HW bit stays active until
+ * the guest deactivates it. */
 void gicv3_eoi(unsigned intid);
+void gicv3_deactivate(unsigned intid);
+/* Enable a private interrupt (SGI/PPI) on this CPU's redistributor. */
+void gicv3_enable_private(uint64_t gicr, unsigned intid);
+/* Clear the active state of a private interrupt of this CPU. */
+void gicv3_clear_active_private(uint64_t gicr, unsigned intid);
+/* Enable a shared interrupt, level-triggered, routed to the CPU with affinity `mpidr`. */
+void gicv3_enable_spi(uint64_t gicd, unsigned intid, uint64_t mpidr);
 
 #endif

@@ -6,6 +6,8 @@
 
 void pl011_init(uint64_t base);
 void pl011_putc(char c);
+/* Raise the UART's interrupt while received data waits (RX and receive timeout). */
+void pl011_enable_rx_irq(void);
 /* A received byte, or -1 when the receive FIFO is empty. */
 int pl011_getc(void);
 

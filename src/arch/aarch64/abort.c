@@ -88,7 +88,7 @@ static uint64_t size_mask(unsigned size)
 }
 
 /* Perform the access (both halves of a pair) and commit registers only if all succeed. */
-static int mmio_emulate(struct vcpu *v, const struct mmio_access *a)
+static int mmio_emulate(struct vcpu *v, const struct mmio_device *dev, const struct mmio_access *a)
 {
 	unsigned n = a->pair ? 2 : 1;
 	uint64_t val[2] = { 0, 0 };
@@ -101,7 +101,7 @@ static int mmio_emulate(struct vcpu *v, const struct mmio_access *a)
 
 		if (a->write)
 			val[i] = vcpu_reg_get(&v->regs, reg) & size_mask(a->size);
-		ret = vm_mmio_access(v->vm, a->ipa + i * a->size, a->size, a->write, &val[i]);
+		ret = vm_mmio_access(v->vm, dev, a->ipa + i * a->size, a->size, a->write, &val[i]);
 		if (ret)
 			return ret;
 	}
@@ -118,6 +118,7 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 	uint64_t far = read_sysreg(far_el2);
 	uint64_t ipa = fault_ipa(far), pa;
 	struct mmio_access a;
+	const struct mmio_device *dev;
 	uint32_t insn = 0;
 	int ret;
 
@@ -137,10 +138,13 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 		v->regs.elr += 4;
 		return;
 	}
-	if (!vm_find_device(v->vm, ipa)) {
+	dev = vm_find_device(v->vm, ipa);
+	if (!dev) {
 		inject_dabt(v, far);
 		return;
 	}
+	if (dev->irq_state)
+		vgic_hw_sync(v);
 	v->stats.mmio++;
 	if (!mmio_decode_syndrome(esr, &a)) {
 		if (!guest_fetch_insn(v, &insn) || mmio_decode_insn(insn, &a)) {
@@ -152,7 +156,7 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 		}
 	}
 	a.ipa = ipa;
-	ret = mmio_emulate(v, &a);
+	ret = mmio_emulate(v, dev, &a);
 	if (ret == KE_OK) {
 		v->regs.elr += 4;
 	} else if (ret == KE_NOTSUP) {

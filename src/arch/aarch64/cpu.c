@@ -58,18 +58,6 @@ void cpu_kick(unsigned id)
 	gicv3_send_sgi(cpus[id].mpidr, GIC_SGI_KICK);
 }
 
-void irq_handle(void)
-{
-	for (;;) {
-		unsigned intid = gicv3_ack();
-
-		if (intid >= GIC_INTID_SPURIOUS)
-			return;
-		/* GIC_SGI_KICK carries no data: the caller re-reads the state it cares about. */
-		gicv3_eoi(intid);
-	}
-}
-
 static bool cpu_take_vcpu(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -94,6 +82,7 @@ void cpu_idle_loop(void)
 
 		if (v && cpu_take_vcpu(v)) {
 			vcpu_load(v);
+			vgic_hw_flush(v);
 			guest_enter(&v->regs, c->stack_top);
 		}
 		wfi();

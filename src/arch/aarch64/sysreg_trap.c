@@ -124,6 +124,30 @@ static bool debug_reg_access(struct vcpu *v, uint32_t reg, bool read, uint64_t *
 	return true;
 }
 
+/* SGI generation registers (always trapped with HCR_EL2.IMO): write-only. */
+static bool sgi_reg_write(struct vcpu *v, uint32_t reg, bool read, uint64_t val)
+{
+	bool group0;
+	uint32_t kick = 0;
+
+	if (reg == SYSREG_ISS(3, 0, 12, 11, 5))        /* ICC_SGI1R_EL1 */
+		group0 = false;
+	else if (reg == SYSREG_ISS(3, 1, 12, 11, 6) ||  /* ICC_ASGI1R_EL1 */
+		 reg == SYSREG_ISS(3, 2, 12, 11, 7))    /* ICC_SGI0R_EL1 */
+		group0 = true;
+	else
+		return false;
+	if (read)
+		return false;                           /* UNDEFINED */
+	vgic_hw_sync(v);
+	spin_lock(&v->vm->lock);
+	if (vgic_sgi_generate(&v->vm->vgic, v->index, val, group0, &kick))
+		kick = 0;
+	spin_unlock(&v->vm->lock);
+	vm_irq_kick(v->vm, kick);
+	return true;
+}
+
 void trap_sysreg(struct vcpu *v, uint64_t esr)
 {
 	uint32_t reg = esr_sysreg(esr);
@@ -146,6 +170,8 @@ void trap_sysreg(struct vcpu *v, uint64_t esr)
 		val = 0;
 	} else if (esr_sys_op0(esr) == 2) {
 		handled = debug_reg_access(v, reg, read, &val);
+	} else if (esr_sys_crn(esr) == 12 && esr_sys_crm(esr) == 11) {
+		handled = sgi_reg_write(v, reg, read, val);
 	} else {
 		handled = false;
 	}

@@ -22,14 +22,42 @@ static void skip_insn(struct vcpu *v, uint64_t esr)
 }
 
 /*
- * WFI/WFE: keel has no virtual interrupt source yet, so nothing can become
- * pending while the vCPU waits; completing at once is the architected
- * behaviour of a wake-up event that is already there.
+ * WFI waits, on this CPU, until the vCPU has an interrupt to take (its virtual
+ * timer, an SGI, a device) or must stop. WFE (and the timed forms) complete at
+ * once: an event is allowed to be pending, and a spinning guest gets its CPU
+ * back immediately since each physical CPU runs one vCPU.
  */
 static void handle_wfx(struct vcpu *v, uint64_t esr)
 {
 	v->stats.wfx++;
 	skip_insn(v, esr);
+	if (esr_wfx_ti(esr) == ESR_ISS_WFX_TI_WFI)
+		vcpu_block(v);
+}
+
+static bool vcpu_has_work(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool pending;
+
+	if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING ||
+	    __atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_ON)
+		return true;
+	spin_lock(&vm->lock);
+	pending = vgic_vcpu_has_pending(&vm->vgic, v->index);
+	spin_unlock(&vm->lock);
+	return pending;
+}
+
+void vcpu_block(struct vcpu *v)
+{
+	for (;;) {
+		vgic_hw_sync(v);
+		if (vcpu_has_work(v))
+			return;
+		wfi();
+		irq_handle();
+	}
 }
 
 static void handle_hvc(struct vcpu *v, uint64_t esr)
@@ -103,6 +131,8 @@ struct vcpu_regs *vcpu_exit(struct vcpu_regs *regs, unsigned kind)
 		vm_vcpu_left(vm);
 		cpu_idle_loop();
 	}
+	if (v->gic.nr_used || __atomic_load_n(&v->irq_dirty, __ATOMIC_ACQUIRE))
+		vgic_hw_flush(v);
 	return regs;
 }
 

@@ -7,6 +7,8 @@
  */
 #include <keel/arch/sysreg.h>
 #include <keel/cpu.h>
+#include <keel/drivers/gicv3.h>
+#include <keel/irq.h>
 #include <keel/vm.h>
 #include <string.h>
 
@@ -31,7 +33,9 @@ void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0)
 	v->vmpidr = VMPIDR_RES1 | v->index;
 	sysregs_reset(&v->sys, v->vmpidr);
 	memset(&v->fp, 0, sizeof(v->fp));
+	vgic_hw_reset(&v->gic);
 	v->sw_flushed = false;
+	v->irq_dirty = true;
 }
 
 void vcpu_load(struct vcpu *v)
@@ -44,6 +48,7 @@ void vcpu_load(struct vcpu *v)
 	write_sysreg(cntvoff_el2, 0);
 	sysregs_restore(&v->sys);
 	fpsimd_restore(&v->fp);
+	vgic_hw_load(v);
 	v->loaded = true;
 	c->vcpu = v;
 	c->regs = &v->regs;
@@ -55,11 +60,23 @@ void vcpu_put(struct vcpu *v)
 
 	sysregs_save(&v->sys);
 	fpsimd_save(&v->fp);
-	/* Nothing of this guest may stay reachable: park EL1 with its MMU off. */
+	vgic_hw_put(v);
+	/* Nothing of this guest may stay reachable: park EL1 with its MMU off, its timer
+	 * off, and its timer interrupt (left active for the guest to deactivate) inactive. */
 	write_sysreg(sctlr_el1, SCTLR_EL1_RES1);
 	write_sysreg(cntv_ctl_el0, 0);
 	isb();
+	gicv3_clear_active_private(c->gicr_base, irq_vtimer_intid());
 	v->loaded = false;
 	c->vcpu = NULL;
 	c->regs = NULL;
+}
+
+void vcpu_hw_irq_deactivate(void *ctx, unsigned vcpu, uint32_t pintid)
+{
+	struct vm *vm = ctx;
+
+	/* Only private interrupts are linked (the virtual timer); clear it where it lives. */
+	if (vcpu < vm->nr_vcpus && pintid < 32)
+		gicv3_clear_active_private(cpus[vm->vcpus[vcpu].pcpu].gicr_base, pintid);
 }

@@ -1,0 +1,238 @@
+# The reference Linux guest's checks (busybox sh), sourced by /init.
+# run_checks [NCPUS] prints one PASS/FAIL (or SKIP) line per check, as keel's bare-metal
+# test guests do, and leaves the counts in $checks_passed and $checks_failed.
+#
+# What each check proves about the (virtual) machine:
+#   ncpus           every CPU of the device tree came up (PSCI CPU_ON) and is online
+#   cpuN-runs       a process pinned to CPU N runs there (/proc/self/stat field 39)
+#   sleep-5s        a 5 s sleep takes 5 s of the guest's own clock, within 2 %: timer
+#                   interrupts arrive when they are due
+#   parallel-work   work pinned to every CPU at once all finishes: CPUs wake each other
+#   rcu-expedited   RCU grace periods complete while every CPU is busy (expedited
+#                   grace periods interrupt busy CPUs with IPIs)
+#   rcu-normal      ... and normal ones, which rely on every CPU's timer tick
+#   timer-irqs      every CPU took timer interrupts during the busy work
+#   ipis            every CPU received IPIs during it (more than one CPU only)
+#   dmesg-clean     the kernel log has no warning, bug, oops or stall report
+# Console input is not checked here: the interactive shell exercises it.
+
+checks_passed=0
+checks_failed=0
+
+pass() {
+	echo "PASS $1"
+	checks_passed=$((checks_passed + 1))
+}
+
+fail() {
+	name=$1
+	shift
+	echo "FAIL $name $*"
+	checks_failed=$((checks_failed + 1))
+}
+
+skip() {
+	echo "SKIP $1 $2"
+}
+
+note() {
+	echo "NOTE $*"
+}
+
+# Centiseconds of /proc/uptime (the guest's CLOCK_BOOTTIME), without starting a process.
+uptime_cs() {
+	read -r up _ </proc/uptime
+	echo $((${up%.*} * 100 + 1${up#*.} - 100))
+}
+
+# "S.CC" for a number of centiseconds.
+cs_str() {
+	printf '%d.%02d' $(($1 / 100)) $(($1 % 100))
+}
+
+# One line per CPU, "<arch_timer interrupts> <IPIs of every kind>", from /proc/interrupts.
+irq_counts() {
+	awk 'NR == 1 { n = NF; next }
+	     $NF == "arch_timer" { for (c = 1; c <= n; c++) timer[c] += $(c + 1) }
+	     $1 ~ /^IPI[0-9]+:$/ { for (c = 1; c <= n; c++) ipi[c] += $(c + 1) }
+	     END { for (c = 1; c <= n; c++) print timer[c] + 0, ipi[c] + 0 }' /proc/interrupts
+}
+
+# awk -v secs=S "$BUSY_AWK": busy work for S seconds of guest time, on whatever CPU the
+# caller allows; then print the CPU it last ran on (/proc/self/stat field 39, "processor").
+BUSY_AWK='BEGIN {
+	getline u < "/proc/uptime"; close("/proc/uptime"); split(u, t, " "); end = t[1] + secs
+	do {
+		for (i = 0; i < 20000; i++) s += i
+		getline u < "/proc/uptime"; close("/proc/uptime"); split(u, t, " ")
+	} while (t[1] < end)
+	getline st < "/proc/self/stat"; split(st, f, " "); print f[39]
+}'
+
+# busy_on CPU SECONDS
+busy_on() {
+	taskset -c "$1" awk -v secs="$2" "$BUSY_AWK"
+}
+
+# mount + umount a tmpfs $1 times: every umount waits for an RCU grace period
+# (synchronize_rcu_expedited() in namespace_unlock()). Runs in its own shell under timeout.
+# shellcheck disable=SC2016 # expanded by that shell
+RCU_LOOP='i=0; while [ $i -lt "$1" ]; do mount -t tmpfs rcu /mnt && umount /mnt || exit 1; i=$((i + 1)); done'
+
+# check_rcu NAME COUNT: COUNT grace periods within 30 s; prints the time they took.
+check_rcu() {
+	t0=$(uptime_cs)
+	if timeout 30 sh -c "$RCU_LOOP" rcu "$2"; then
+		t=$(($(uptime_cs) - t0))
+		note "$1: $2 grace periods in $(cs_str "$t") s"
+		pass "$1"
+	else
+		fail "$1" "$2 grace periods (mount + umount) did not complete within 30 s"
+	fi
+}
+
+check_ncpus() {
+	want=$1
+	from="keel.ncpus"
+	if [ -z "$want" ]; then
+		set -- /proc/device-tree/cpus/cpu@*
+		[ -e "$1" ] && want=$#
+		from="the device tree's /cpus"
+	fi
+	case $want in
+	'' | *[!0-9]* | 0)
+		fail ncpus "cannot tell how many CPUs to expect (from $from)"
+		return
+		;;
+	esac
+	got=$(nproc)
+	online=$(cat /sys/devices/system/cpu/online)
+	expect_online=0
+	[ "$want" -gt 1 ] && expect_online="0-$((want - 1))"
+	if [ "$got" = "$want" ] && [ "$online" = "$expect_online" ]; then
+		pass ncpus
+	else
+		fail ncpus "nproc says $got and CPUs $online are online; want $want ($from)"
+	fi
+	ncpus=$want
+}
+
+check_each_cpu_runs() {
+	cpu=0
+	while [ $cpu -lt "$ncpus" ]; do
+		ran=$(busy_on $cpu 0.2 2>&1)
+		if [ "$ran" = "$cpu" ]; then
+			pass "cpu$cpu-runs"
+		else
+			fail "cpu$cpu-runs" "work pinned to CPU $cpu ran on: $ran"
+		fi
+		cpu=$((cpu + 1))
+	done
+}
+
+check_sleep() {
+	# What starting a process costs is not the timer's error: measure it with sleep 0.
+	t0=$(uptime_cs)
+	sleep 0
+	cost=$(($(uptime_cs) - t0))
+	note "sleep-5s: begin"
+	t0=$(uptime_cs)
+	sleep 5
+	t=$(($(uptime_cs) - t0))
+	note "sleep-5s: took $(cs_str "$t") s (guest clock; sleep 0 takes $(cs_str "$cost") s)"
+	t=$((t - cost))
+	# 2 %: 4.90 s to 5.10 s
+	if [ "$t" -ge 490 ] && [ "$t" -le 510 ]; then
+		pass sleep-5s
+	else
+		fail sleep-5s "sleep 5 took $(cs_str "$t") s of guest time" \
+			"(less $(cs_str "$cost") s to start a process), not 5 s within 2 %"
+	fi
+}
+
+# Busy work on every CPU at once; RCU grace periods meanwhile; then the interrupt counts.
+check_parallel() {
+	irq_counts >/tmp/irq.before
+	pids=
+	cpu=0
+	while [ $cpu -lt "$ncpus" ]; do
+		# timeout: work that never finishes fails the check instead of hanging it
+		timeout 60 taskset -c $cpu awk -v secs=3 "$BUSY_AWK" >/tmp/ran.$cpu 2>&1 &
+		pids="$pids $!"
+		cpu=$((cpu + 1))
+	done
+	check_rcu rcu-expedited 20
+	if [ -w /sys/kernel/rcu_normal ]; then
+		echo 1 >/sys/kernel/rcu_normal
+		check_rcu rcu-normal 10
+		echo 0 >/sys/kernel/rcu_normal
+	else
+		skip rcu-normal "no /sys/kernel/rcu_normal to make grace periods normal"
+	fi
+
+	# shellcheck disable=SC2086 # a list of PIDs
+	wait $pids
+	irq_counts >/tmp/irq.after
+
+	bad=
+	cpu=0
+	while [ $cpu -lt "$ncpus" ]; do
+		ran=$(cat /tmp/ran.$cpu)
+		[ "$ran" = "$cpu" ] || bad="$bad CPU $cpu: '$ran';"
+		cpu=$((cpu + 1))
+	done
+	if [ -z "$bad" ]; then
+		pass parallel-work
+	else
+		fail parallel-work "work pinned to each CPU did not finish there (killed after 60 s?):$bad"
+	fi
+
+	# Per CPU: "<timer before> <ipi before> <timer after> <ipi after>"
+	awk 'NR == FNR { b[FNR] = $0; next } { print b[FNR], $0 }' /tmp/irq.before /tmp/irq.after \
+		>/tmp/irq.both
+	no_timer=
+	no_ipi=
+	cpu=0
+	while read -r t0 i0 t1 i1; do
+		[ "$cpu" -lt "$ncpus" ] || break
+		[ "$t1" -gt "$t0" ] || no_timer="$no_timer $cpu"
+		[ "$i1" -gt "$i0" ] || no_ipi="$no_ipi $cpu"
+		cpu=$((cpu + 1))
+	done </tmp/irq.both
+	note "interrupts per CPU (timer, IPI) before / after: $(tr '\n' ';' </tmp/irq.both)"
+	if [ "$cpu" -ne "$ncpus" ]; then
+		fail timer-irqs "/proc/interrupts has $cpu CPU columns, want $ncpus"
+	elif [ -n "$no_timer" ]; then
+		fail timer-irqs "no arch_timer interrupt on CPU(s)$no_timer during 3 s of work"
+	else
+		pass timer-irqs
+	fi
+	if [ "$ncpus" -lt 2 ]; then
+		skip ipis "one CPU: nothing to send IPIs to"
+	elif [ -n "$no_ipi" ]; then
+		fail ipis "no IPI received by CPU(s)$no_ipi during 3 s of work on every CPU"
+	else
+		pass ipis
+	fi
+}
+
+# Warnings, BUG()s (soft lockups too), oopses, panics, RCU stalls, hung tasks.
+DMESG_BAD='WARNING:|BUG:|Oops|Unable to handle|Kernel panic|Call trace:|INFO: .*stall|blocked for more than'
+
+check_dmesg() {
+	bad=$(dmesg | grep -E "$DMESG_BAD" | head -n 1)
+	if [ -z "$bad" ]; then
+		pass dmesg-clean
+	else
+		fail dmesg-clean "$bad"
+	fi
+}
+
+run_checks() {
+	check_ncpus "$1"
+	[ "$ncpus" -ge 1 ] 2>/dev/null || ncpus=1
+	check_each_cpu_runs
+	check_sleep
+	check_parallel
+	check_dmesg
+}

@@ -1,0 +1,351 @@
+/*
+ * The virtual timer (CNTV_CTL/CVAL/TVAL_EL0) through the GIC: it fires its
+ * PPI after the programmed delay and not before, wakes WFI, is held back by
+ * IMASK and by the GIC's enable, ticks periodically; the virtual counter and
+ * its frequency; under keel, the EL1 physical timer is UNDEFINED.
+ */
+#include "guest/gic.h"
+#include "guest/guest.h"
+
+const char guest_name[] = "timer";
+
+#define VTIMER_INTID_DEFAULT	27	/* PPI 11 */
+#define DT_TIMER_VIRT		2	/* "interrupts" entry: secure phys, phys, virt, hyp */
+#define DT_IRQ_TYPE_PPI		1
+
+#define CNTV_CTL_ENABLE		(1u << 0)
+#define CNTV_CTL_IMASK		(1u << 1)
+#define CNTV_CTL_ISTATUS	(1u << 2)
+
+#define DELAY_MS		10	/* one-shot delay */
+#define LATE_MS			100	/* how late an interrupt may be (QEMU, nested) */
+#define WAIT_MS			1000
+#define QUIET_MS		20
+#define TICKS			10
+#define TICK_MS			5
+#define MONOTONIC_READS		10000
+
+static unsigned vtimer_intid = VTIMER_INTID_DEFAULT;
+
+/* Filled by the handler. */
+static volatile uint32_t fired, stray, stray_intid;
+static volatile uint64_t fire_time[TICKS], fire_cval[TICKS];
+static volatile uint32_t fire_ctl;
+static volatile int64_t fire_tval;
+static volatile uint32_t periodic;	/* rearm CVAL += period until TICKS */
+static uint64_t period;
+
+static void on_irq(uint32_t intid)
+{
+	uint64_t now = timer_count();
+	uint32_t n = fired;
+
+	if (intid != vtimer_intid) {
+		stray++;
+		stray_intid = intid;
+		return;
+	}
+	if (n < TICKS) {
+		fire_time[n] = now;
+		fire_cval[n] = read_sysreg(cntv_cval_el0);
+	}
+	if (n == 0) {
+		fire_ctl = (uint32_t)read_sysreg(cntv_ctl_el0);
+		fire_tval = (int32_t)read_sysreg(cntv_tval_el0);
+	}
+	/* The timer's output is level: move the deadline or stop it before EOI. */
+	if (periodic && n + 1 < TICKS)
+		write_sysreg(cntv_cval_el0, read_sysreg(cntv_cval_el0) + period);
+	else
+		write_sysreg(cntv_ctl_el0, 0);
+	isb();
+	__atomic_store_n(&fired, n + 1, __ATOMIC_RELEASE);
+}
+
+static uint64_t ms_ticks(uint64_t ms)
+{
+	return ms * timer_freq() / 1000;
+}
+
+#define WAIT_UNTIL(cond, ms) ({ \
+	uint64_t __end = timer_count() + ms_ticks(ms); bool __ok; \
+	while (!(__ok = (cond)) && timer_count() < __end) \
+		; \
+	__ok; })
+
+static void reset_records(void)
+{
+	fired = stray = 0;
+	periodic = 0;
+	for (unsigned i = 0; i < TICKS; i++)
+		fire_time[i] = fire_cval[i] = 0;
+	fire_ctl = 0;
+	fire_tval = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static void timer_stop(void)
+{
+	write_sysreg(cntv_ctl_el0, 0);
+	isb();
+}
+
+/* The virtual timer's INTID from the DT's "arm,armv8-timer" node, else PPI 11. */
+static void find_vtimer_intid(void)
+{
+	int node = dt_find_compatible("arm,armv8-timer");
+	uint32_t len;
+	const uint8_t *irqs = env.dtb && node >= 0 ? dt_prop(node, "interrupts", &len) : NULL;
+
+	if (irqs && len >= 12 * (DT_TIMER_VIRT + 1) &&
+	    dt_be32(irqs + 12 * DT_TIMER_VIRT) == DT_IRQ_TYPE_PPI)
+		vtimer_intid = GIC_PPI_BASE + dt_be32(irqs + 12 * DT_TIMER_VIRT + 4);
+	else
+		printf("NOTE no virtual timer interrupt in the device tree: using INTID %u\n",
+		       vtimer_intid);
+}
+
+/* ---------------------------------------------------------------- counter */
+
+static void check_counter(void)
+{
+	uint64_t prev = timer_count(), first = prev, bad = 0;
+
+	checkf("cntfrq-nonzero", timer_freq() != 0, "CNTFRQ_EL0 = 0");
+	printf("NOTE CNTFRQ_EL0 = %lu Hz\n", (unsigned long)timer_freq());
+	for (unsigned i = 0; i < MONOTONIC_READS; i++) {
+		uint64_t now = timer_count();
+
+		if (now < prev)
+			bad++;
+		prev = now;
+	}
+	checkf("cntvct-monotonic", bad == 0 && prev > first, "%lu backward steps, %lu -> %lu",
+	       (unsigned long)bad, (unsigned long)first, (unsigned long)prev);
+}
+
+/* ---------------------------------------------------------------- one shot */
+
+static void check_one_shot_cval(void)
+{
+	uint64_t cval, late;
+	bool ok;
+
+	reset_records();
+	cval = timer_count() + ms_ticks(DELAY_MS);
+	write_sysreg(cntv_cval_el0, cval);
+	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+	isb();
+	check_eq("cntv-ctl-readback", read_sysreg(cntv_ctl_el0) & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK),
+		 CNTV_CTL_ENABLE);
+	check_eq("cntv-cval-readback", read_sysreg(cntv_cval_el0), cval);
+	irq_enable();
+	ok = WAIT_UNTIL(fired, WAIT_MS);
+	irq_disable();
+	timer_stop();
+	late = fire_time[0] - cval;
+	checkf("cval-fires", ok && fired == 1 && stray == 0, "fired %u, stray %u (INTID %u)",
+	       fired, stray, stray_intid);
+	checkf("cval-not-early", ok && fire_time[0] >= cval, "fired at %lu, deadline %lu",
+	       (unsigned long)fire_time[0], (unsigned long)cval);
+	checkf("cval-on-time", ok && fire_time[0] >= cval && late <= ms_ticks(LATE_MS),
+	       "%lu us late", (unsigned long)(late * 1000000 / timer_freq()));
+	if (ok)
+		printf("NOTE timer interrupt %lu us after the deadline\n",
+		       (unsigned long)(late * 1000000 / timer_freq()));
+	checkf("istatus-in-handler", fire_ctl & CNTV_CTL_ISTATUS, "CNTV_CTL_EL0 0x%x", fire_ctl);
+	checkf("tval-negative-after-deadline", fire_tval <= 0, "CNTV_TVAL_EL0 %ld",
+	       (long)fire_tval);
+	check("ppi-idle-after-eoi", !gic_irq_is_pending(vtimer_intid) &&
+	      !gic_irq_is_active(vtimer_intid));
+}
+
+static void check_one_shot_tval(void)
+{
+	uint64_t before, after, cval;
+	bool ok;
+
+	reset_records();
+	before = timer_count();
+	write_sysreg(cntv_tval_el0, ms_ticks(DELAY_MS));
+	isb();
+	after = timer_count();
+	cval = read_sysreg(cntv_cval_el0);
+	checkf("tval-sets-cval", cval >= before + ms_ticks(DELAY_MS) &&
+	       cval <= after + ms_ticks(DELAY_MS), "CVAL %lu, counter %lu..%lu, delay %lu",
+	       (unsigned long)cval, (unsigned long)before, (unsigned long)after,
+	       (unsigned long)ms_ticks(DELAY_MS));
+	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+	isb();
+	irq_enable();
+	ok = WAIT_UNTIL(fired, WAIT_MS);
+	irq_disable();
+	timer_stop();
+	checkf("tval-fires", ok && fired == 1 && fire_time[0] >= cval &&
+	       fire_time[0] - cval <= ms_ticks(LATE_MS), "fired %u at %lu, deadline %lu",
+	       fired, (unsigned long)fire_time[0], (unsigned long)cval);
+}
+
+/* ---------------------------------------------------------------- WFI */
+
+static void check_wfi(void)
+{
+	uint64_t start, cval;
+	unsigned wakes;
+	bool ok;
+
+	reset_records();
+	printf("NOTE waiting in WFI for the timer (a hang here: WFI not woken)\n");
+	start = timer_count();
+	cval = start + ms_ticks(DELAY_MS);
+	write_sysreg(cntv_cval_el0, cval);
+	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+	isb();
+	wakes = irq_wait_flag(&fired, cval + ms_ticks(WAIT_MS), &ok);
+	timer_stop();
+	checkf("wfi-woken-by-timer", ok && fired == 1 && fire_time[0] >= cval,
+	       "fired %u at %lu, deadline %lu", fired, (unsigned long)fire_time[0],
+	       (unsigned long)cval);
+	printf("NOTE WFI returned %u times before the timer interrupt\n", wakes);
+	if (env.under_keel)
+		checkf("wfi-waits", wakes <= 100, "WFI returned %u times in %u ms", wakes,
+		       DELAY_MS);
+}
+
+/* ---------------------------------------------------------------- masking */
+
+static void check_masking(void)
+{
+	uint64_t ctl;
+	bool ok;
+
+	/* IMASK: the condition is met (ISTATUS) but nothing is signalled. */
+	reset_records();
+	write_sysreg(cntv_cval_el0, timer_count() + ms_ticks(1));
+	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE | CNTV_CTL_IMASK);
+	isb();
+	irq_enable();
+	delay_us(QUIET_MS * 1000);
+	ctl = read_sysreg(cntv_ctl_el0);
+	checkf("imask-holds-interrupt", fired == 0 && !gic_irq_is_pending(vtimer_intid),
+	       "fired %u, PPI pending %d", fired, gic_irq_is_pending(vtimer_intid));
+	checkf("imask-istatus-set", ctl & CNTV_CTL_ISTATUS, "CNTV_CTL_EL0 0x%lx",
+	       (unsigned long)ctl);
+	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+	isb();
+	ok = WAIT_UNTIL(fired, WAIT_MS);
+	checkf("imask-cleared-fires", ok && fired == 1, "fired %u", fired);
+	irq_disable();
+	timer_stop();
+
+	/* ENABLE = 0: a deadline in the past does nothing. */
+	reset_records();
+	write_sysreg(cntv_cval_el0, timer_count() - 1);
+	write_sysreg(cntv_ctl_el0, 0);
+	isb();
+	irq_enable();
+	delay_us(QUIET_MS * 1000);
+	irq_disable();
+	check_eq("disabled-timer-silent", fired, 0);
+
+	/* Disabled at the GIC: the PPI is pending there and taken once enabled. */
+	reset_records();
+	gic_irq_disable(vtimer_intid);
+	write_sysreg(cntv_cval_el0, timer_count() + ms_ticks(1));
+	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+	isb();
+	irq_enable();
+	ok = WAIT_UNTIL(gic_irq_is_pending(vtimer_intid), WAIT_MS);
+	delay_us(QUIET_MS * 1000);
+	checkf("gic-disabled-ppi-pending", ok && fired == 0, "pending %d, fired %u", ok, fired);
+	gic_irq_enable(vtimer_intid);
+	ok = WAIT_UNTIL(fired, WAIT_MS);
+	irq_disable();
+	timer_stop();
+	checkf("gic-enabled-ppi-delivered", ok && fired == 1, "fired %u", fired);
+}
+
+/* ---------------------------------------------------------------- periodic */
+
+static void check_periodic(void)
+{
+	uint64_t start;
+	unsigned early = 0;
+	bool ok;
+
+	reset_records();
+	period = ms_ticks(TICK_MS);
+	periodic = 1;
+	start = timer_count();
+	write_sysreg(cntv_cval_el0, start + period);
+	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+	isb();
+	irq_enable();
+	ok = WAIT_UNTIL(fired >= TICKS, WAIT_MS + TICKS * TICK_MS);
+	delay_us(QUIET_MS * 1000);
+	irq_disable();
+	timer_stop();
+	for (unsigned i = 0; i < TICKS; i++)
+		if (fire_time[i] < start + (i + 1) * period || fire_cval[i] != start + (i + 1) * period)
+			early++;
+	checkf("periodic-ticks", ok && fired == TICKS && stray == 0, "%u of %u ticks, stray %u",
+	       fired, TICKS, stray);
+	checkf("periodic-not-early", ok && early == 0, "%u ticks before their deadline", early);
+	if (ok)
+		printf("NOTE %u ticks of %u ms took %lu us\n", TICKS, TICK_MS,
+		       (unsigned long)((fire_time[TICKS - 1] - start) * 1000000 / timer_freq()));
+}
+
+/* ---------------------------------------------------------------- physical timer */
+
+#define SYSREG_FAULT(insn) ({ struct fault __f; uint64_t __v = 0; \
+	expect_fault_begin(); \
+	__asm__ volatile(insn : "+r"(__v) :: "memory"); \
+	__f = expect_fault_end(); __f; })
+
+static void check_undef(const char *name, struct fault f)
+{
+	checkf(name, f.taken && f.ec == EC_UNKNOWN, "taken %d ESR 0x%lx", f.taken,
+	       (unsigned long)f.esr);
+}
+
+static void check_physical_timer(void)
+{
+	uint64_t p0 = read_sysreg(cntpct_el0), p1;
+
+	delay_us(100);
+	p1 = read_sysreg(cntpct_el0);
+	checkf("cntpct-readable", p1 > p0, "CNTPCT_EL0 %lu -> %lu", (unsigned long)p0,
+	       (unsigned long)p1);
+	if (!env.under_keel) {
+		skip("cntp-undefined", "not under keel (the EL1 physical timer is real here)");
+		return;
+	}
+	check_undef("cntp-ctl-read-undef", SYSREG_FAULT("mrs %0, cntp_ctl_el0"));
+	check_undef("cntp-ctl-write-undef", SYSREG_FAULT("msr cntp_ctl_el0, %0"));
+	check_undef("cntp-cval-read-undef", SYSREG_FAULT("mrs %0, cntp_cval_el0"));
+	check_undef("cntp-cval-write-undef", SYSREG_FAULT("msr cntp_cval_el0, %0"));
+	check_undef("cntp-tval-read-undef", SYSREG_FAULT("mrs %0, cntp_tval_el0"));
+	check_undef("cntp-tval-write-undef", SYSREG_FAULT("msr cntp_tval_el0, %0"));
+}
+
+void guest_main(void)
+{
+	timer_stop();
+	check_counter();
+	check_physical_timer();
+	if (!check("gic-init", gic_init()))
+		return;
+	find_vtimer_intid();
+	check_eq("vtimer-intid", vtimer_intid, VTIMER_INTID_DEFAULT);
+	irq_set_handler(on_irq);
+	gic_irq_set_priority(vtimer_intid, GIC_PRIO_DEFAULT);
+	gic_irq_enable(vtimer_intid);
+
+	check_one_shot_cval();
+	check_one_shot_tval();
+	check_wfi();
+	check_masking();
+	check_periodic();
+	gic_irq_disable(vtimer_intid);
+}

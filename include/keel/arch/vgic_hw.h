@@ -1,0 +1,39 @@
+/*
+ * The hardware half of the virtual GIC: the GICv3 virtual CPU interface
+ * (ICH_*_EL2). The list registers carry the interrupts the model
+ * (include/keel/vgic.h) says a vCPU should see; ICH_VMCR_EL2 and the
+ * active-priority registers are the guest's CPU interface state and move
+ * with the vCPU.
+ *
+ * Cost on the exit path: nothing while the vCPU has no interrupt in flight
+ * (no list register in use and nothing newly pending), otherwise one read
+ * back of the used list registers and one refill.
+ */
+#ifndef KEEL_ARCH_VGIC_HW_H
+#define KEEL_ARCH_VGIC_HW_H
+
+#include <keel/types.h>
+
+#define VGIC_HW_MAX_LRS 16
+
+struct vcpu;
+
+struct vgic_hw_cpu {
+	uint64_t lr[VGIC_HW_MAX_LRS];   /* as filled on the last entry */
+	unsigned nr_used;               /* list registers filled on the last entry */
+	uint64_t vmcr;
+	uint32_t ap0r[4], ap1r[4];
+};
+
+/* Per physical CPU: discover the list registers, enable the virtual interface. */
+void vgic_hw_init_cpu(void);
+unsigned vgic_hw_nr_lrs(void);
+void vgic_hw_reset(struct vgic_hw_cpu *h);
+void vgic_hw_load(struct vcpu *v);
+void vgic_hw_put(struct vcpu *v);
+/* Exit: fold what the guest did with its list registers back into the model. */
+void vgic_hw_sync(struct vcpu *v);
+/* Entry: put the vCPU's deliverable interrupts into the list registers. */
+void vgic_hw_flush(struct vcpu *v);
+
+#endif

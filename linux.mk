@@ -1,0 +1,51 @@
+# The reference Linux guest: Debian 12's own arm64 kernel, unmodified, and an initramfs of
+# Debian's static busybox with the checks in guests/linux/ (guests/linux/README.md).
+# Included by the top-level Makefile.
+#
+#   make linux          build/linux/Image and build/linux/initramfs.cpio.gz
+#   make linux-check    boot them in QEMU without keel (1 and 4 CPUs): every check passes
+#   make linux-native   the same kernel in QEMU without keel, a shell on the console
+#   make run-linux      keel with configs/linux.dts: Linux (4 vCPUs) next to hello (1)
+#   make linux-test     the integration tests that boot Linux under keel (pytest -m linux)
+#   make linux-clean    remove what `make linux` made, but keep the downloaded .debs
+#
+# The .debs are downloaded once (apt-get download, Debian's archive only) and kept in
+# build/linux/debs/; tools/linux/fetch.sh says more.
+
+LINUX_DIR    := $(B)/linux
+LINUX_IMAGE  := $(LINUX_DIR)/Image
+LINUX_INITRD := $(LINUX_DIR)/initramfs.cpio.gz
+LINUX_GUEST  := $(wildcard guests/linux/init guests/linux/*.sh)
+
+linux: $(LINUX_IMAGE) $(LINUX_INITRD)
+
+# Order-only on deps: `make -j` must not run apt-get next to tools/install-deps.sh.
+$(LINUX_IMAGE): tools/linux/fetch.sh | deps
+	tools/linux/fetch.sh kernel $(LINUX_DIR)
+
+# After the kernel, not beside it: both may run apt-get.
+$(LINUX_DIR)/busybox: tools/linux/fetch.sh | deps $(LINUX_IMAGE)
+	tools/linux/fetch.sh busybox $(LINUX_DIR)
+
+$(LINUX_INITRD): tools/linux/mkinitramfs.py $(LINUX_DIR)/busybox $(LINUX_GUEST)
+	$(PYTHON) tools/linux/mkinitramfs.py --busybox $(LINUX_DIR)/busybox --guest guests/linux -o $@
+
+linux-check: linux
+	$(PYTHON) tools/linux/native.py --smp 1 --test poweroff
+	$(PYTHON) tools/linux/native.py --smp 4 --test poweroff
+
+linux-native: linux
+	$(PYTHON) tools/linux/native.py --shell --smp 4
+
+# One physical CPU per vCPU: 4 for linux and 1 for hello.
+run-linux: deps all linux
+	$(PYTHON) tools/run.py --config configs/linux.dts --smp 5
+
+linux-test: deps all linux
+	$(PYTHON) -m pytest -v -m linux tests/integration/test_linux.py
+
+linux-clean:
+	rm -f $(LINUX_IMAGE) $(LINUX_INITRD) $(LINUX_DIR)/busybox $(LINUX_DIR)/kernel.config \
+		$(LINUX_DIR)/kernel.version
+
+.PHONY: linux linux-check linux-native run-linux linux-test linux-clean

@@ -1,0 +1,64 @@
+/*
+ * keel's physical interrupts at EL2: the kick SGI, the virtual timer (forwarded
+ * to the vCPU running here with the list register HW bit), the vGIC maintenance
+ * interrupt and the console's receive interrupt.
+ *
+ * keel runs the GIC CPU interface with EOImode 1: end of interrupt drops the
+ * running priority, deactivation is separate. A forwarded timer interrupt is
+ * left active; the guest's deactivation of the virtual one deactivates it.
+ */
+#include <keel/arch/sysreg.h>
+#include <keel/cpu.h>
+#include <keel/drivers/gicv3.h>
+#include <keel/irq.h>
+#include <keel/vm.h>
+
+static unsigned vtimer_intid, maint_intid, uart_intid;
+
+void irq_init(unsigned vtimer, unsigned maint, unsigned uart)
+{
+	vtimer_intid = vtimer;
+	maint_intid = maint;
+	uart_intid = uart;
+}
+
+unsigned irq_vtimer_intid(void)
+{
+	return vtimer_intid;
+}
+
+void irq_init_cpu(uint64_t gicr)
+{
+	gicv3_enable_private(gicr, vtimer_intid);
+	if (maint_intid)
+		gicv3_enable_private(gicr, maint_intid);
+}
+
+/* The guest's virtual timer fired: hand it to the vCPU loaded here, if any. */
+static bool vtimer_forward(void)
+{
+	struct vcpu *v = this_cpu()->vcpu;
+
+	if (!v)
+		return false;
+	vm_irq_set_level(v->vm, v->index, vtimer_intid, true);
+	return true;
+}
+
+void irq_handle(void)
+{
+	for (;;) {
+		unsigned intid = gicv3_ack();
+
+		if (intid >= GIC_INTID_SPURIOUS)
+			return;
+		gicv3_eoi(intid);
+		if (intid == vtimer_intid && vtimer_forward())
+			continue;
+		gicv3_deactivate(intid);
+		if (intid == uart_intid)
+			console_mux_rx();
+		/* The kick SGI and the maintenance interrupt carry no data: the exit path
+		 * re-reads the vCPU's state and refills its list registers. */
+	}
+}

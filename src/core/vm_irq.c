@@ -1,0 +1,59 @@
+/*
+ * Interrupt delivery to VMs: the glue between interrupt sources (emulated
+ * devices, the virtual timer, SGIs, console input) and the virtual GIC
+ * model, and the kicks that make a physical CPU notice a new interrupt for
+ * the vCPU it runs.
+ */
+#include <keel/cpu.h>
+#include <keel/vm.h>
+
+void vm_irq_kick(struct vm *vm, uint32_t vcpus)
+{
+	unsigned self = this_cpu()->id;
+
+	for (unsigned i = 0; i < vm->nr_vcpus && vcpus; i++, vcpus >>= 1) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (!(vcpus & 1))
+			continue;
+		__atomic_store_n(&v->irq_dirty, true, __ATOMIC_RELEASE);
+		if (v->pcpu != self)
+			cpu_kick(v->pcpu);
+	}
+}
+
+void vm_irq_set_level(struct vm *vm, unsigned vcpu, unsigned intid, bool level)
+{
+	uint32_t kick = 0;
+
+	spin_lock(&vm->lock);
+	if (vgic_set_level(&vm->vgic, vcpu, intid, level, &kick))
+		kick = 0; /* keel's own sources only use valid INTIDs */
+	spin_unlock(&vm->lock);
+	vm_irq_kick(vm, kick);
+}
+
+void vm_uart_irq_update(struct vm *vm)
+{
+	bool level = vpl011_irq_level(&vm->uart);
+	uint32_t kick = 0;
+
+	/* Called after every UART access: only a change of the line concerns the GIC. */
+	if (level == vm->uart_irq_line)
+		return;
+	vm->uart_irq_line = level;
+	if (!vgic_set_level(&vm->vgic, 0, VM_UART_INTID, level, &kick))
+		vm_irq_kick(vm, kick);
+}
+
+void vm_console_input(struct vm *vm, const uint8_t *bytes, unsigned n)
+{
+	spin_lock(&vm->lock);
+	if (vm->state == VM_RUNNING) {
+		for (unsigned i = 0; i < n; i++)
+			if (!vpl011_rx_push(&vm->uart, bytes[i]))
+				break; /* FIFO full: like a real UART, the rest is lost */
+		vm_uart_irq_update(vm);
+	}
+	spin_unlock(&vm->lock);
+}

@@ -1,0 +1,479 @@
+/*
+ * Virtual GICv3, interrupt state: reset, interrupt sources, SGI generation,
+ * hardware links and the register helpers both frames share. See
+ * include/keel/vgic.h for the model. MMIO decoding is in vgic_dist.c and
+ * vgic_redist.c, list registers in vgic_lr.c.
+ */
+#include <keel/vgic.h>
+
+/* GICD_IIDR / GICR_IIDR */
+#define GICD_IIDR_PRODUCTID_SHIFT 24
+#define VGIC_PRODUCT_ID           0x6b   /* 'k'; Implementer 0: no JEP106 code */
+
+/* ID registers, at the same offsets in GICD and RD_base. */
+#define GIC_PIDR4       0xffd0
+#define GIC_PIDR0       0xffe0
+#define GIC_CIDR0       0xfff0
+#define GIC_IDREG_END   0x10000
+#define GIC_PIDR2_ARCHREV_SHIFT 4
+#define VGIC_ARCHREV    3                /* GICv3 */
+#define VGIC_PART       0x06b
+
+/* PIDR0-3 (0xffe0..0xffec): part number, ArchRev, no JEP106 identity. */
+static const uint8_t vgic_pidr0_3[4] = {
+	VGIC_PART & 0xff, VGIC_PART >> 8, VGIC_ARCHREV << GIC_PIDR2_ARCHREV_SHIFT, 0,
+};
+/* PIDR4-7 (0xffd0..0xffdc): PIDR4.SIZE = 4 (64 KiB). */
+static const uint8_t vgic_pidr4_7[4] = { 0x40, 0, 0, 0 };
+static const uint8_t vgic_cidr[4] = { 0x0d, 0xf0, 0x05, 0xb1 };
+
+/* ---------------------------------------------------------------- reset */
+
+static void vgic_irq_reset(struct vgic_irq *irq, unsigned intid, unsigned vcpu)
+{
+	*irq = (struct vgic_irq){
+		.intid = (uint16_t)intid,
+		.target = (uint8_t)vcpu,
+		.active_vcpu = (uint8_t)vcpu,
+		.lr_owner = VGIC_VCPU_NONE,
+		.edge = intid < VGIC_NR_SGIS,
+	};
+}
+
+int vgic_init(struct vgic *g, unsigned nr_vcpus)
+{
+	if (nr_vcpus == 0 || nr_vcpus > VGIC_MAX_VCPUS)
+		return KE_INVAL;
+	*g = (struct vgic){ .nr_vcpus = nr_vcpus };
+	for (unsigned v = 0; v < nr_vcpus; v++) {
+		for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
+			vgic_irq_reset(&g->cpu[v].priv[i], i, v);
+		g->cpu[v].processor_sleep = true;
+	}
+	/* GICD_IROUTER<n> = 0: Aff0 = 0, vCPU 0. */
+	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
+		vgic_irq_reset(&g->spi[i], VGIC_NR_PRIVATE + i, 0);
+	return 0;
+}
+
+uint64_t vgic_redist_size(const struct vgic *g)
+{
+	return (uint64_t)g->nr_vcpus * VGIC_GICR_STRIDE;
+}
+
+void vgic_set_hw_deactivate(struct vgic *g, void (*fn)(void *ctx, unsigned vcpu, uint32_t pintid),
+			    void *ctx)
+{
+	g->hw_deactivate = fn;
+	g->hw_ctx = ctx;
+}
+
+/* ---------------------------------------------------------------- interrupt state */
+
+struct vgic_irq *vgic_irq_get(struct vgic *g, unsigned vcpu, unsigned intid)
+{
+	if (intid < VGIC_NR_PRIVATE)
+		return vcpu < g->nr_vcpus ? &g->cpu[vcpu].priv[intid] : NULL;
+	if (intid < VGIC_NR_IRQS)
+		return &g->spi[intid - VGIC_NR_PRIVATE];
+	return NULL;
+}
+
+bool vgic_irq_pending(const struct vgic_irq *irq)
+{
+	/* A linked interrupt's line is the physical one: only the latch counts. */
+	return irq->latch || (!irq->edge && !irq->hw && irq->line);
+}
+
+static bool vgic_group_enabled(uint32_t ctlr, const struct vgic_irq *irq)
+{
+	return ctlr & (irq->group1 ? GICD_CTLR_ENABLE_GRP1 : GICD_CTLR_ENABLE_GRP0);
+}
+
+static bool vgic_irq_deliverable_with(uint32_t ctlr, const struct vgic_irq *irq)
+{
+	return vgic_irq_pending(irq) && irq->enabled && vgic_group_enabled(ctlr, irq);
+}
+
+bool vgic_irq_deliverable(const struct vgic *g, const struct vgic_irq *irq)
+{
+	return vgic_irq_deliverable_with(g->ctlr, irq);
+}
+
+unsigned vgic_irq_dest(const struct vgic_irq *irq)
+{
+	return irq->active ? irq->active_vcpu : irq->target;
+}
+
+/* The vCPU (as a mask) irq wants to be listed for as pending under ctlr, or 0. */
+static uint32_t vgic_irq_want_mask_with(const struct vgic *g, const struct vgic_irq *irq,
+					uint32_t ctlr)
+{
+	unsigned dest = vgic_irq_dest(irq);
+
+	if (dest >= g->nr_vcpus || !vgic_irq_deliverable_with(ctlr, irq))
+		return 0;
+	if (irq->lr_owner != VGIC_VCPU_NONE && irq->lr_owner != dest)
+		return 0;   /* another vCPU's LRs hold it: that vCPU is kicked instead */
+	return (uint32_t)BIT(dest);
+}
+
+uint32_t vgic_irq_want_mask(const struct vgic *g, const struct vgic_irq *irq)
+{
+	return vgic_irq_want_mask_with(g, irq, g->ctlr);
+}
+
+/*
+ * Kicks after irq changed: its destination if it has just become
+ * deliverable there (before = vgic_irq_want_mask() before the change), and
+ * the vCPU whose LRs hold a now stale copy.
+ */
+uint32_t vgic_irq_changed(const struct vgic *g, const struct vgic_irq *irq, uint32_t before)
+{
+	uint32_t kick = vgic_irq_want_mask(g, irq) & ~before;
+
+	if (irq->lr_owner < g->nr_vcpus)
+		kick |= (uint32_t)BIT(irq->lr_owner);
+	return kick;
+}
+
+/*
+ * A linked interrupt that was pending or active (was_live) and is neither
+ * now: nothing will deactivate the physical interrupt unless keel does.
+ */
+static bool vgic_irq_live(const struct vgic_irq *irq)
+{
+	return irq->latch || irq->lr_latched || irq->active;
+}
+
+void vgic_irq_hw_check(struct vgic *g, struct vgic_irq *irq, bool was_live)
+{
+	if (!irq->hw || !was_live || vgic_irq_live(irq))
+		return;
+	if (g->hw_deactivate)
+		g->hw_deactivate(g->hw_ctx, irq->target, irq->hw_intid);
+}
+
+/* GICD_CTLR: only the group enables are stored (ARE and DS are RAO/WI). */
+uint32_t vgic_ctlr_write(struct vgic *g, uint32_t val)
+{
+	uint32_t old = g->ctlr, kick = 0;
+
+	g->ctlr = val & (GICD_CTLR_ENABLE_GRP0 | GICD_CTLR_ENABLE_GRP1);
+	if (g->ctlr == old)
+		return 0;
+	for (unsigned v = 0; v < g->nr_vcpus; v++)
+		for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
+			kick |= vgic_irq_changed(g, &g->cpu[v].priv[i],
+						 vgic_irq_want_mask_with(g, &g->cpu[v].priv[i], old));
+	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
+		kick |= vgic_irq_changed(g, &g->spi[i], vgic_irq_want_mask_with(g, &g->spi[i], old));
+	return kick;
+}
+
+/* ---------------------------------------------------------------- interrupt sources */
+
+static void vgic_kick_out(uint32_t *kick, uint32_t mask)
+{
+	if (kick)
+		*kick = mask;
+}
+
+int vgic_set_level(struct vgic *g, unsigned vcpu, unsigned intid, bool level, uint32_t *kick)
+{
+	struct vgic_irq *irq = vgic_irq_get(g, vcpu, intid);
+	uint32_t before;
+	bool was_live;
+
+	vgic_kick_out(kick, 0);
+	if (!irq || intid < VGIC_NR_SGIS)
+		return KE_INVAL;
+	before = vgic_irq_want_mask(g, irq);
+	was_live = vgic_irq_live(irq);
+	if (irq->hw)
+		irq->latch = level;
+	else if (irq->edge && level && !irq->line)
+		irq->latch = true;
+	irq->line = level;
+	vgic_irq_hw_check(g, irq, was_live);
+	vgic_kick_out(kick, vgic_irq_changed(g, irq, before));
+	return 0;
+}
+
+int vgic_trigger_edge(struct vgic *g, unsigned vcpu, unsigned intid, uint32_t *kick)
+{
+	struct vgic_irq *irq = vgic_irq_get(g, vcpu, intid);
+	uint32_t before;
+
+	vgic_kick_out(kick, 0);
+	if (!irq)
+		return KE_INVAL;
+	before = vgic_irq_want_mask(g, irq);
+	irq->latch = true;
+	vgic_kick_out(kick, vgic_irq_changed(g, irq, before));
+	return 0;
+}
+
+/* The vCPUs an ICC_SGI1R_EL1-format value names (IRM = 0). */
+static uint32_t vgic_sgi_targets(const struct vgic *g, uint64_t value)
+{
+	unsigned rs = (unsigned)bits(value, 47, ICC_SGIR_RS_SHIFT);
+	uint32_t list = (uint32_t)(value & ICC_SGIR_TARGETLIST_MASK);
+	uint32_t targets = 0;
+
+	if (bits(value, 23, ICC_SGIR_AFF1_SHIFT) || bits(value, 39, ICC_SGIR_AFF2_SHIFT) ||
+	    bits(value, 55, ICC_SGIR_AFF3_SHIFT))
+		return 0;   /* keel's vCPUs all have Aff3.Aff2.Aff1 = 0.0.0 */
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned aff0 = rs * 16 + i;
+
+		if ((list & BIT(i)) && aff0 < g->nr_vcpus)
+			targets |= (uint32_t)BIT(aff0);
+	}
+	return targets;
+}
+
+int vgic_sgi_generate(struct vgic *g, unsigned src_vcpu, uint64_t value, bool group0, uint32_t *kick)
+{
+	unsigned intid = (unsigned)bits(value, 27, ICC_SGIR_INTID_SHIFT);
+	uint32_t targets, mask = 0;
+
+	vgic_kick_out(kick, 0);
+	if (src_vcpu >= g->nr_vcpus)
+		return KE_INVAL;
+	if (value & ICC_SGIR_IRM)
+		targets = (uint32_t)(BIT(g->nr_vcpus) - 1) & ~(uint32_t)BIT(src_vcpu);
+	else
+		targets = vgic_sgi_targets(g, value);
+	for (unsigned v = 0; v < g->nr_vcpus; v++) {
+		struct vgic_irq *irq = &g->cpu[v].priv[intid];
+		uint32_t before;
+
+		if (!(targets & BIT(v)) || (group0 && irq->group1))
+			continue;
+		before = vgic_irq_want_mask(g, irq);
+		irq->latch = true;
+		mask |= vgic_irq_changed(g, irq, before);
+	}
+	vgic_kick_out(kick, mask);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- hardware links */
+
+#define VGIC_PINTID_MIN 16     /* PPIs and SPIs only */
+#define VGIC_PINTID_MAX 1019
+
+int vgic_link_hw(struct vgic *g, unsigned vcpu, unsigned intid, uint32_t pintid)
+{
+	struct vgic_irq *irq = vgic_irq_get(g, vcpu, intid);
+
+	if (!irq || intid < VGIC_NR_SGIS || pintid < VGIC_PINTID_MIN || pintid > VGIC_PINTID_MAX)
+		return KE_INVAL;
+	irq->hw = true;
+	irq->hw_intid = pintid;
+	return 0;
+}
+
+int vgic_unlink_hw(struct vgic *g, unsigned vcpu, unsigned intid)
+{
+	struct vgic_irq *irq = vgic_irq_get(g, vcpu, intid);
+
+	if (!irq || intid < VGIC_NR_SGIS)
+		return KE_INVAL;
+	irq->hw = false;
+	irq->hw_intid = 0;
+	return 0;
+}
+
+bool vgic_vcpu_has_pending(const struct vgic *g, unsigned vcpu)
+{
+	if (vcpu >= g->nr_vcpus)
+		return false;
+	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
+		if (vgic_irq_want_mask(g, &g->cpu[vcpu].priv[i]))
+			return true;
+	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
+		if (vgic_irq_want_mask(g, &g->spi[i]) & BIT(vcpu))
+			return true;
+	return false;
+}
+
+/* ---------------------------------------------------------------- shared registers */
+
+static bool vgic_bitreg_get(const struct vgic_irq *irq, enum vgic_bitreg reg)
+{
+	switch (reg) {
+	case VGIC_BITREG_IGROUPR:
+		return irq->group1;
+	case VGIC_BITREG_ISENABLER:
+	case VGIC_BITREG_ICENABLER:
+		return irq->enabled;
+	case VGIC_BITREG_ISPENDR:
+	case VGIC_BITREG_ICPENDR:
+		return vgic_irq_pending(irq);
+	case VGIC_BITREG_ISACTIVER:
+	case VGIC_BITREG_ICACTIVER:
+		return irq->active;
+	}
+	return false;
+}
+
+/* One bit of a register write; bit is the written value of irq's bit. */
+static void vgic_bitreg_set(struct vgic_irq *irq, enum vgic_bitreg reg, bool bit)
+{
+	if (reg == VGIC_BITREG_IGROUPR) {
+		irq->group1 = bit;
+		return;
+	}
+	if (!bit)
+		return;   /* set/clear registers: writing 0 has no effect */
+	switch (reg) {
+	case VGIC_BITREG_ISENABLER:
+		irq->enabled = true;
+		break;
+	case VGIC_BITREG_ICENABLER:
+		irq->enabled = false;
+		break;
+	case VGIC_BITREG_ISPENDR:
+		irq->latch = true;
+		break;
+	case VGIC_BITREG_ICPENDR:
+		/*
+		 * A level interrupt's high line keeps it pending. A latch in
+		 * another running vCPU's LR is not restored when it syncs.
+		 */
+		irq->latch = false;
+		irq->lr_latched = false;
+		break;
+	case VGIC_BITREG_ISACTIVER:
+		if (!irq->active)
+			irq->active_vcpu = irq->target;
+		irq->active = true;
+		break;
+	case VGIC_BITREG_ICACTIVER:
+		irq->active = false;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Bits for INTIDs first..first+31; unimplemented ones read as zero. */
+uint32_t vgic_bitreg_read(struct vgic *g, unsigned vcpu, unsigned first, enum vgic_bitreg reg)
+{
+	uint32_t val = 0;
+
+	for (unsigned i = 0; i < 32; i++) {
+		const struct vgic_irq *irq = vgic_irq_get(g, vcpu, first + i);
+
+		if (irq && vgic_bitreg_get(irq, reg))
+			val |= (uint32_t)BIT(i);
+	}
+	return val;
+}
+
+uint32_t vgic_bitreg_write(struct vgic *g, unsigned vcpu, unsigned first, enum vgic_bitreg reg,
+			   uint32_t val)
+{
+	uint32_t kick = 0;
+
+	for (unsigned i = 0; i < 32; i++) {
+		struct vgic_irq *irq = vgic_irq_get(g, vcpu, first + i);
+		bool bit = val & BIT(i);
+		uint32_t before;
+		bool was_live;
+
+		if (!irq || (reg != VGIC_BITREG_IGROUPR && !bit))
+			continue;
+		before = vgic_irq_want_mask(g, irq);
+		was_live = vgic_irq_live(irq);
+		vgic_bitreg_set(irq, reg, bit);
+		vgic_irq_hw_check(g, irq, was_live);
+		kick |= vgic_irq_changed(g, irq, before);
+	}
+	return kick;
+}
+
+/* size bytes of priority (1 or 4), INTIDs first..first+size-1. */
+uint32_t vgic_prio_read(struct vgic *g, unsigned vcpu, unsigned first, unsigned size)
+{
+	uint32_t val = 0;
+
+	for (unsigned i = 0; i < size; i++) {
+		const struct vgic_irq *irq = vgic_irq_get(g, vcpu, first + i);
+
+		if (irq)
+			val |= (uint32_t)irq->priority << (8 * i);
+	}
+	return val;
+}
+
+uint32_t vgic_prio_write(struct vgic *g, unsigned vcpu, unsigned first, unsigned size, uint32_t val)
+{
+	uint32_t kick = 0;
+
+	for (unsigned i = 0; i < size; i++) {
+		struct vgic_irq *irq = vgic_irq_get(g, vcpu, first + i);
+		uint8_t prio = (uint8_t)(val >> (8 * i));
+
+		if (!irq || irq->priority == prio)
+			continue;
+		irq->priority = prio;
+		/* Deliverability is unchanged: only a stale LR copy needs a kick. */
+		kick |= vgic_irq_changed(g, irq, vgic_irq_want_mask(g, irq));
+	}
+	return kick;
+}
+
+/* ICFGR<n>: 2 bits per interrupt, Int_config[1] = edge; INTIDs first..first+15. */
+uint32_t vgic_cfg_read(struct vgic *g, unsigned vcpu, unsigned first)
+{
+	uint32_t val = 0;
+
+	for (unsigned i = 0; i < 16; i++) {
+		const struct vgic_irq *irq = vgic_irq_get(g, vcpu, first + i);
+
+		if (irq && irq->edge)
+			val |= (uint32_t)BIT(2 * i + 1);
+	}
+	return val;
+}
+
+uint32_t vgic_cfg_write(struct vgic *g, unsigned vcpu, unsigned first, uint32_t val)
+{
+	uint32_t kick = 0;
+
+	for (unsigned i = 0; i < 16; i++) {
+		struct vgic_irq *irq = vgic_irq_get(g, vcpu, first + i);
+		bool edge = val & BIT(2 * i + 1);
+		uint32_t before;
+
+		/* SGIs are always edge-triggered (ICFGR0 is read-only). */
+		if (!irq || first + i < VGIC_NR_SGIS || irq->edge == edge)
+			continue;
+		before = vgic_irq_want_mask(g, irq);
+		irq->edge = edge;
+		kick |= vgic_irq_changed(g, irq, before);
+	}
+	return kick;
+}
+
+/* PIDR/CIDR at offsets 0xffd0..0xfffc of GICD and RD_base. */
+bool vgic_id_read(uint64_t offset, uint32_t *val)
+{
+	if (offset < GIC_PIDR4 || offset >= GIC_IDREG_END)
+		return false;
+	if (offset >= GIC_CIDR0)
+		*val = vgic_cidr[(offset - GIC_CIDR0) / 4];
+	else if (offset >= GIC_PIDR0)
+		*val = vgic_pidr0_3[(offset - GIC_PIDR0) / 4];
+	else
+		*val = vgic_pidr4_7[(offset - GIC_PIDR4) / 4];
+	return true;
+}
+
+uint32_t vgic_iidr(void)
+{
+	return (uint32_t)VGIC_PRODUCT_ID << GICD_IIDR_PRODUCTID_SHIFT;
+}

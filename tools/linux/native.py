@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""Boot the reference Linux guest in QEMU without keel (at EL1, QEMU's own GIC and timer).
+
+    tools/linux/native.py [--smp 4] [--test poweroff|reboot|heartbeat] [--icount]
+    tools/linux/native.py --shell [--smp 4]        # interactive; quit with Ctrl-A X
+
+With --test, the guest runs its checks (guests/linux/checks.sh) and the console is shown
+with the host time of each line; the script exits 0 only if the guest said
+"GUEST linux start", printed no FAIL line and a SUMMARY with 0 failed, and (poweroff)
+QEMU then exited by itself, or (reboot) the guest booted --boots times. It ends with
+the boot time (to "GUEST linux start"), in host seconds and in the guest's /proc/uptime
+(with --icount, QEMU runs -icount shift=0: guest time is then 1 ns per instruction while
+a CPU runs, so the uptime measures the boot in instructions, plus any idle time).
+"""
+
+import argparse
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LINUX_DIR = ROOT / "build" / "linux"
+IMAGE = LINUX_DIR / "Image"
+INITRD = LINUX_DIR / "initramfs.cpio.gz"
+QEMU = "qemu-system-aarch64"
+BOOTARGS = "console=ttyAMA0"
+
+GUEST_START = re.compile(r"^GUEST linux start$")
+UPTIME = re.compile(r"^NOTE uptime (\d+\.\d+) s at /init")
+PASS = re.compile(r"^PASS (\S+)")
+FAIL = re.compile(r"^FAIL (\S+)")
+SUMMARY = re.compile(r"^SUMMARY linux (\d+) passed, (\d+) failed$")
+MIN_PASS = 8  # ncpus, cpu0-runs, sleep-5s, parallel-work, rcu x2, timer-irqs, dmesg-clean
+
+
+def bootargs(smp, test=None):
+    args = f"{BOOTARGS} keel.ncpus={smp}"
+    return f"{args} keel.test={test}" if test else args
+
+
+def native_argv(smp=4, mem="1G", test=None, icount=False, no_reboot=True):
+    """The QEMU command that boots build/linux's kernel and initramfs without keel."""
+    argv = [shutil.which(QEMU) or QEMU, "-M", "virt,gic-version=3", "-cpu", "max",
+            "-smp", str(smp), "-m", str(mem), "-nographic",
+            "-kernel", str(IMAGE), "-initrd", str(INITRD), "-append", bootargs(smp, test)]
+    if icount:
+        argv += ["-icount", "shift=0"]
+    if no_reboot:
+        argv += ["-no-reboot"]
+    return argv
+
+
+def missing_files():
+    return [str(p.relative_to(ROOT)) for p in (IMAGE, INITRD) if not p.is_file()]
+
+
+class Report:
+    """What the console said, boot by boot."""
+
+    def __init__(self):
+        self.boots = []  # per boot: dict(start=host s, uptime=..., passes, fails, summary)
+
+    def feed(self, line, now):
+        if GUEST_START.match(line):
+            self.boots.append({"start": now, "uptime": None, "passes": [], "fails": [],
+                               "summary": None})
+            return
+        if not self.boots:
+            return
+        boot = self.boots[-1]
+        if m := UPTIME.match(line):
+            boot["uptime"] = float(m.group(1))
+        elif m := PASS.match(line):
+            boot["passes"].append(m.group(1))
+        elif m := FAIL.match(line):
+            boot["fails"].append(line)
+        elif m := SUMMARY.match(line):
+            boot["summary"] = (int(m.group(1)), int(m.group(2)))
+
+    def complete_boots(self):
+        return sum(1 for b in self.boots if b["summary"] is not None)
+
+    def problems(self, boots):
+        out = []
+        if len(self.boots) < boots:
+            out.append(f"{len(self.boots)} 'GUEST linux start' line(s), want {boots}")
+        for n, b in enumerate(self.boots[:boots], 1):
+            if b["fails"]:
+                out.append(f"boot {n}: {b['fails'][0]}")
+            if b["summary"] is None:
+                out.append(f"boot {n}: no SUMMARY line")
+            elif b["summary"] != (len(b["passes"]), 0):
+                out.append(f"boot {n}: SUMMARY {b['summary']} but {len(b['passes'])} PASS "
+                           f"and {len(b['fails'])} FAIL lines")
+            if len(b["passes"]) < MIN_PASS:
+                out.append(f"boot {n}: {len(b['passes'])} PASS lines, want {MIN_PASS}+")
+        return out
+
+
+def read_console(proc, report, done, deadline, t0):
+    """Show QEMU's output with host times and feed it to report, until QEMU exits
+    (returns its status), done() says so or the deadline passes (returns None)."""
+    pending = b""
+    while not done():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        ready, _, _ = select.select([proc.stdout], [], [], min(left, 1.0))
+        if not ready:
+            continue
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            return proc.wait()
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for raw in lines:
+            line = raw.decode("utf-8", "replace").rstrip("\r")
+            now = time.monotonic() - t0
+            print(f"{now:7.2f} | {line}", flush=True)
+            report.feed(line, now)
+    return None
+
+
+def run_checks(args):
+    boots = args.boots if args.test == "reboot" else 1
+    argv = native_argv(args.smp, args.mem, args.test, args.icount,
+                       no_reboot=args.test != "reboot")
+    print("native: " + " ".join(argv), flush=True)
+    t0 = time.monotonic()
+    deadline = t0 + args.timeout
+    report = Report()
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        if args.test == "poweroff":  # QEMU exits by itself
+            exited = read_console(proc, report, lambda: False, deadline, t0)
+        else:  # the guest reboots or runs for ever: stop after enough boots
+            exited = read_console(proc, report, lambda: report.complete_boots() >= boots,
+                                  deadline, t0)
+            if args.test == "heartbeat" and exited is None:  # show a few heartbeats
+                read_console(proc, report, lambda: False, time.monotonic() + 3, t0)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    total = time.monotonic() - t0
+
+    problems = report.problems(boots)
+    if args.test == "poweroff" and exited != 0:
+        problems.append("QEMU did not exit by itself with status 0 after poweroff -f "
+                        f"({'timed out' if exited is None else f'status {exited}'})")
+    for n, b in enumerate(report.boots, 1):
+        uptime = f"{b['uptime']:.2f} s" if b["uptime"] is not None else "?"
+        print(f"native: boot {n}: 'GUEST linux start' after {b['start']:.1f} s (host), "
+              f"guest uptime {uptime}{' (-icount shift=0)' if args.icount else ''}; "
+              f"{len(b['passes'])} PASS, {len(b['fails'])} FAIL")
+    print(f"native: {args.smp} CPU(s), keel.test={args.test}: {total:.1f} s in all")
+    for p in problems:
+        print(f"native: FAILED: {p}")
+    return 1 if problems else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smp", type=int, default=4, help="CPUs (default 4)")
+    parser.add_argument("--mem", default="1G", help="RAM, QEMU -m syntax (default 1G)")
+    parser.add_argument("--test", choices=["poweroff", "reboot", "heartbeat"],
+                        default="poweroff", help="what the guest does after its checks")
+    parser.add_argument("--boots", type=int, default=2,
+                        help="with --test reboot: boots to wait for (default 2)")
+    parser.add_argument("--icount", action="store_true", help="QEMU -icount shift=0")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds (default 300)")
+    parser.add_argument("--shell", action="store_true",
+                        help="interactive: no checks verdict, console on this terminal")
+    parser.add_argument("--print-cmd", action="store_true", help="print the command only")
+    args = parser.parse_args()
+
+    missing = missing_files()
+    if missing:
+        print(f"native.py: {', '.join(missing)} not found: run make linux", file=sys.stderr)
+        return 2
+    if args.print_cmd or args.shell:
+        argv = native_argv(args.smp, args.mem, None if args.shell else args.test,
+                           args.icount, no_reboot=False)
+        if args.print_cmd:
+            print(" ".join(argv))
+            return 0
+        print("native.py: Linux in QEMU without keel; quit with Ctrl-A X", flush=True)
+        os.execv(argv[0], argv)
+    if shutil.which(QEMU) is None:
+        print(f"native.py: {QEMU} not found: run tools/install-deps.sh", file=sys.stderr)
+        return 2
+    return run_checks(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
