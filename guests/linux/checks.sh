@@ -77,7 +77,11 @@ busy_on() {
 # mount + umount a tmpfs $1 times: every umount waits for an RCU grace period
 # (synchronize_rcu_expedited() in namespace_unlock()). Runs in its own shell under timeout.
 # shellcheck disable=SC2016 # expanded by that shell
-RCU_LOOP='i=0; while [ $i -lt "$1" ]; do mount -t tmpfs rcu /mnt && umount /mnt || exit 1; i=$((i + 1)); done'
+RCU_LOOP='i=0
+while [ $i -lt "$1" ]; do
+	mount -t tmpfs rcu /mnt && umount /mnt || exit 1
+	i=$((i + 1))
+done'
 
 # check_rcu NAME COUNT: COUNT grace periods within 30 s; prints the time they took.
 check_rcu() {
@@ -217,7 +221,8 @@ check_parallel() {
 }
 
 # Warnings, BUG()s (soft lockups too), oopses, panics, RCU stalls, hung tasks.
-DMESG_BAD='WARNING:|BUG:|Oops|Unable to handle|Kernel panic|Call trace:|INFO: .*stall|blocked for more than'
+DMESG_BAD='WARNING:|BUG:|Oops|Unable to handle|Kernel panic|Call trace:'
+DMESG_BAD="$DMESG_BAD|INFO: .*stall|blocked for more than"
 
 check_dmesg() {
 	bad=$(dmesg | grep -E "$DMESG_BAD" | head -n 1)

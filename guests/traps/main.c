@@ -4,10 +4,13 @@
  * the virtual counter, and aborts on IPAs with nothing behind them.
  */
 #include "guest/guest.h"
+#include "guest/gic.h"
 
 const char guest_name[] = "traps";
 
-#define WFI_LOOPS		1000
+#define WFI_ROUNDS		20
+#define WFI_TIMER_INTID		27	/* the virtual timer's PPI */
+#define CNTV_CTL_ISTATUS	(1u << 2)
 #define ID_AA64ISAR2_EL1	s3_0_c0_c6_2
 
 /* Event stream: CNTKCTL_EL1.EVNTEN, EVNTI = 10 (an event every 2^11 ticks). */
@@ -20,18 +23,48 @@ static void check_field_zero(const char *name, uint64_t reg, unsigned hi, unsign
 	       hi, lo, (unsigned long)field(reg, hi, lo), (unsigned long)reg);
 }
 
+/*
+ * WFI waits for an interrupt: arm the virtual timer, WFI with interrupts masked in
+ * PSTATE (a pending interrupt still ends WFI), check the wake-up came no earlier than
+ * the deadline, then acknowledge and end the interrupt so the next round starts clean.
+ */
+static void check_wfi_timer(void)
+{
+	uint64_t step = read_sysreg(cntfrq_el0) / 1000; /* 1 ms */
+	bool early = false, acked = true;
+
+	if (!gic_init()) {
+		check("wfi-timer-gic-init", false);
+		return;
+	}
+	gic_irq_enable(WFI_TIMER_INTID);
+	for (unsigned i = 0; i < WFI_ROUNDS; i++) {
+		uint64_t deadline = read_sysreg(cntvct_el0) + step;
+
+		write_sysreg(cntv_cval_el0, deadline);
+		write_sysreg(cntv_ctl_el0, 1);  /* ENABLE, not masked */
+		isb();
+		while (!(read_sysreg(cntv_ctl_el0) & CNTV_CTL_ISTATUS) || !gic_irq_is_pending(WFI_TIMER_INTID))
+			wfi();
+		early |= read_sysreg(cntvct_el0) < deadline;
+		write_sysreg(cntv_ctl_el0, 0);
+		isb();
+		uint32_t intid = gic_ack();
+
+		acked &= intid == WFI_TIMER_INTID;
+		if (intid < GIC_INTID_SPECIAL)
+			gic_eoi(intid);
+	}
+	gic_irq_disable(WFI_TIMER_INTID);
+	check("wfi-wakes-on-timer", !early);
+	check("wfi-timer-interrupt-acked", acked);
+}
+
 static void check_wfx(void)
 {
 	uint64_t kctl = read_sysreg(cntkctl_el1);
 
-	if (env.under_keel) {
-		for (unsigned i = 0; i < WFI_LOOPS; i++)
-			wfi();
-		check("wfi-returns", true);
-	} else {
-		/* Without a hypervisor trapping WFI and no interrupt, it would wait forever. */
-		skip("wfi-returns", "not under keel");
-	}
+	check_wfi_timer();
 	/* WFE with the event register set, then plain WFEs woken by the event stream. */
 	__asm__ volatile("sevl; wfe" ::: "memory");
 	write_sysreg(cntkctl_el1, kctl | CNTKCTL_EVNTEN | CNTKCTL_EVNTI(10));

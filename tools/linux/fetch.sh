@@ -37,9 +37,15 @@ ensure_arm64() {
 	apt_update
 }
 
-# The newest kernel package apt knows, by ABI number (sorted as versions).
+# The newest kernel package apt can install for arm64, by ABI number (sorted as versions).
 kernel_package() {
-	apt-cache pkgnames linux-image-6.1.0- 2>/dev/null | grep -E "$KERNEL_RE" | sort -V | tail -n 1
+	for p in $(apt-cache pkgnames linux-image-6.1.0- 2>/dev/null | grep -E "$KERNEL_RE" |
+		sort -V -r); do
+		if apt-cache policy "$p:arm64" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+			echo "$p"
+			return 0
+		fi
+	done
 }
 
 # The newest cached .deb matching a file name pattern, or nothing.

@@ -115,9 +115,12 @@ void vgic_hw_sync(struct vcpu *v)
 		return;
 	for (unsigned n = 0; n < h->nr_used; n++)
 		h->lr[n] = lr_read(n);
+	uint32_t kick;
+
 	spin_lock(&vm->lock);
-	vgic_lr_sync(&vm->vgic, v->index, h->lr, h->nr_used);
+	kick = vgic_lr_sync(&vm->vgic, v->index, h->lr, h->nr_used);
 	spin_unlock(&vm->lock);
+	vm_irq_kick(vm, kick & ~(1u << v->index)); /* an SPI routed elsewhere meanwhile */
 	/* The model owns these interrupts again: clear the list so the guest cannot take one
 	 * twice (e.g. while it waits in vcpu_block()); the next flush rewrites it. */
 	for (unsigned n = 0; n < h->nr_used; n++)

@@ -6,7 +6,7 @@
  * abort or UNDEFINED is skipped (ELR_EL1 += 4); an instruction abort, or any
  * exception at an address outside this image, returns to the link register
  * (the test branched there with BLR). An exception outside such a window
- * (or an IRQ, FIQ, SError) prints
+ * (or an FIQ, an SError, an IRQ without a handler from guest/gic.h) prints
  *   FAIL unexpected-exception ESR=.. FAR=.. ELR=..
  * and ends the guest (SUMMARY, SYSTEM_OFF).
  */
