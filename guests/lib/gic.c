@@ -8,7 +8,7 @@
 #include "rt_internal.h"
 
 #define GIC_MAX_INTID		1019	/* INTIDs 1020-1023 are special */
-#define WAIT_US			100000	/* RWP / ChildrenAsleep: give up after 100 ms */
+#define WAIT_US			100000	/* RWP, ChildrenAsleep: give up after 100 ms */
 #define DT_GIC_REG_GICD		0
 #define DT_GIC_REG_GICR		1
 

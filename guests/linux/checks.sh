@@ -13,7 +13,8 @@
 #   rcu-normal      ... and normal ones, which rely on every CPU's timer tick
 #   timer-irqs      every CPU took timer interrupts during the busy work
 #   ipis            every CPU received IPIs during it (more than one CPU only)
-#   dmesg-clean     the kernel log has no warning, bug, oops or stall report
+#   dmesg-clean     the kernel log has no warning, bug, oops or stall report, and no
+#                   complaint that the CPUs' ID registers differ
 # Console input is not checked here: the interactive shell exercises it.
 
 checks_passed=0
@@ -220,9 +221,10 @@ check_parallel() {
 	fi
 }
 
-# Warnings, BUG()s (soft lockups too), oopses, panics, RCU stalls, hung tasks.
+# Warnings, BUG()s (soft lockups too), oopses, panics, RCU stalls, hung tasks, and CPUs
+# whose ID registers differ (arm64's cpufeature "SANITY CHECK").
 DMESG_BAD='WARNING:|BUG:|Oops|Unable to handle|Kernel panic|Call trace:'
-DMESG_BAD="$DMESG_BAD|INFO: .*stall|blocked for more than"
+DMESG_BAD="$DMESG_BAD|INFO: .*stall|blocked for more than|SANITY CHECK|feature variation"
 
 check_dmesg() {
 	bad=$(dmesg | grep -E "$DMESG_BAD" | head -n 1)

@@ -21,6 +21,8 @@ const char guest_name[] = "psci";
 #define CONTEXT32(cpu)		(0x5eed0000u | (cpu))
 #define WAIT_S			5
 
+#define SMC32(fid)		((fid) & ~0x40000000u)	/* the SMC32 id of an SMC64 call */
+
 /* PSCI function ids keel does not have. */
 #define PSCI_MIGRATE		0xc4000005u
 #define PSCI_CPU_FREEZE		0x8400000bu
@@ -80,12 +82,12 @@ static void check_version_features(void)
 	static const struct { uint32_t fid; const char *name; } implemented[] = {
 		{ PSCI_VERSION, "version" },
 		{ PSCI_CPU_SUSPEND, "cpu-suspend" },
-		{ PSCI_CPU_SUSPEND & ~0x40000000u, "cpu-suspend-32" },
+		{ SMC32(PSCI_CPU_SUSPEND), "cpu-suspend-32" },
 		{ PSCI_CPU_OFF, "cpu-off" },
 		{ PSCI_CPU_ON, "cpu-on" },
-		{ PSCI_CPU_ON & ~0x40000000u, "cpu-on-32" },
+		{ SMC32(PSCI_CPU_ON), "cpu-on-32" },
 		{ PSCI_AFFINITY_INFO, "affinity-info" },
-		{ PSCI_AFFINITY_INFO & ~0x40000000u, "affinity-info-32" },
+		{ SMC32(PSCI_AFFINITY_INFO), "affinity-info-32" },
 		{ PSCI_MIGRATE_INFO_TYPE, "migrate-info-type" },
 		{ PSCI_SYSTEM_OFF, "system-off" },
 		{ PSCI_SYSTEM_RESET, "system-reset" },
@@ -151,10 +153,10 @@ static void check_affinity_info_args(void)
 		skip("affinity-info-level", "not under keel (QEMU answers levels above 0)");
 		return;
 	}
-	check_eq("affinity-info-level-1",
-		 psci(PSCI_AFFINITY_INFO, env.cpu_mpidr[1], 1, 0), (uint64_t)PSCI_INVALID_PARAMETERS);
-	check_eq("affinity-info-level-3",
-		 psci(PSCI_AFFINITY_INFO, env.cpu_mpidr[1], 3, 0), (uint64_t)PSCI_INVALID_PARAMETERS);
+	check_eq("affinity-info-level-1", psci(PSCI_AFFINITY_INFO, env.cpu_mpidr[1], 1, 0),
+		 (uint64_t)PSCI_INVALID_PARAMETERS);
+	check_eq("affinity-info-level-3", psci(PSCI_AFFINITY_INFO, env.cpu_mpidr[1], 3, 0),
+		 (uint64_t)PSCI_INVALID_PARAMETERS);
 	check_eq("affinity-info-nonexistent",
 		 psci_affinity_info(NONEXISTENT_MPIDR), (uint64_t)PSCI_INVALID_PARAMETERS);
 }
@@ -181,8 +183,9 @@ static void power_cycle(unsigned r)
 			 * 32-bit context id; the runtime kept this vCPU's
 			 * function from round 0's cpu_start().
 			 */
-			check_eq(name, (uint32_t)psci(PSCI_CPU_ON & ~0x40000000u, env.cpu_mpidr[i],
-						      cpu_entry_point(), CONTEXT32(i)), PSCI_SUCCESS);
+			check_eq(name, (uint32_t)psci(SMC32(PSCI_CPU_ON), env.cpu_mpidr[i],
+						      cpu_entry_point(), CONTEXT32(i)),
+				 PSCI_SUCCESS);
 		} else {
 			check_eq(name, cpu_start(i, secondary, CONTEXT(r, i)), PSCI_SUCCESS);
 		}

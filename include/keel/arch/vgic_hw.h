@@ -33,6 +33,8 @@ void vgic_hw_load(struct vcpu *v);
 void vgic_hw_put(struct vcpu *v);
 /* Exit: fold what the guest did with its list registers back into the model. */
 void vgic_hw_sync(struct vcpu *v);
+/* The maintenance interrupt fired on this CPU (v: the vCPU loaded here, or NULL). */
+void vgic_hw_maintenance(struct vcpu *v);
 /* Entry: put the vCPU's deliverable interrupts into the list registers. */
 void vgic_hw_flush(struct vcpu *v);
 

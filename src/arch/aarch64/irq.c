@@ -8,6 +8,7 @@
  * left active; the guest's deactivation of the virtual one deactivates it.
  */
 #include <keel/arch/sysreg.h>
+#include <keel/arch/vgic_hw.h>
 #include <keel/cpu.h>
 #include <keel/drivers/gicv3.h>
 #include <keel/irq.h>
@@ -55,10 +56,12 @@ void irq_handle(void)
 		gicv3_eoi(intid);
 		if (intid == vtimer_intid && vtimer_forward())
 			continue;
+		if (intid == maint_intid)
+			vgic_hw_maintenance(this_cpu()->vcpu);
 		gicv3_deactivate(intid);
 		if (intid == uart_intid)
 			console_mux_rx();
-		/* The kick SGI and the maintenance interrupt carry no data: the exit path
-		 * re-reads the vCPU's state and refills its list registers. */
+		/* The kick SGI carries no data: the exit path re-reads the vCPU's state and
+		 * refills its list registers. */
 	}
 }

@@ -146,3 +146,17 @@ void vgic_hw_flush(struct vcpu *v)
 	h->nr_used = n;
 	write_sysreg(S3_4_C12_C11_0, ICH_HCR_EN | (more ? ICH_HCR_UIE : 0));
 }
+
+/*
+ * The maintenance interrupt is level-sensitive: it stays asserted while its
+ * condition (underflow, or a level interrupt's EOI) holds. Fold the list
+ * registers back and turn the underflow request off so it drops; the exit path
+ * then refills the list registers.
+ */
+void vgic_hw_maintenance(struct vcpu *v)
+{
+	if (v)
+		vgic_hw_sync(v);
+	write_sysreg(S3_4_C12_C11_0, v ? ICH_HCR_EN : 0);
+	isb();
+}

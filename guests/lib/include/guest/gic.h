@@ -51,7 +51,7 @@
 #define GICD_IROUTER		0x6000	/* 64-bit, INTID n at 0x6000 + 8n (n >= 32) */
 #define GICD_PIDR2		0xffe8
 
-#define GICD_CTLR_ENABLE_GRP1	(1u << 1)	/* EnableGrp1 (DS = 1) / EnableGrp1A (NS view) */
+#define GICD_CTLR_ENABLE_GRP1	(1u << 1)	/* EnableGrp1 (DS = 1), EnableGrp1A (NS) */
 #define GICD_CTLR_ARE		(1u << 4)	/* ARE (DS = 1) / ARE_NS (NS view) */
 #define GICD_CTLR_RWP		(1u << 31)
 #define GICD_TYPER_ITLINES(t)	((t) & 0x1f)	/* ITLinesNumber: 32 * (N + 1) INTIDs */
