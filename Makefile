@@ -54,6 +54,7 @@ $(B)/keel.bin: $(B)/keel.elf
 # ---------------------------------------------------------------- guests, configs
 -include guests/guests.mk
 -include bench/bench.mk
+-include linux.mk
 
 CONFIG_DTS := $(wildcard configs/*.dts tests/integration/configs/*.dts)
 CONFIG_DTB := $(patsubst %.dts,$(B)/%.dtb,$(CONFIG_DTS))

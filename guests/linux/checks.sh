@@ -136,22 +136,28 @@ check_each_cpu_runs() {
 }
 
 check_sleep() {
-	# What starting a process costs is not the timer's error: measure it with sleep 0.
-	t0=$(uptime_cs)
-	sleep 0
-	cost=$(($(uptime_cs) - t0))
+	# Starting and reaping a process is not the timer's error: take the least of three
+	# sleep 0 as that cost. The sleep may be late by that much, never early.
+	cost=
+	for _ in 1 2 3; do
+		t0=$(uptime_cs)
+		sleep 0
+		t=$(($(uptime_cs) - t0))
+		if [ -z "$cost" ] || [ "$t" -lt "$cost" ]; then
+			cost=$t
+		fi
+	done
 	note "sleep-5s: begin"
 	t0=$(uptime_cs)
 	sleep 5
 	t=$(($(uptime_cs) - t0))
 	note "sleep-5s: took $(cs_str "$t") s (guest clock; sleep 0 takes $(cs_str "$cost") s)"
-	t=$((t - cost))
 	# 2 %: 4.90 s to 5.10 s
-	if [ "$t" -ge 490 ] && [ "$t" -le 510 ]; then
+	if [ "$t" -ge 490 ] && [ $((t - cost)) -le 510 ]; then
 		pass sleep-5s
 	else
-		fail sleep-5s "sleep 5 took $(cs_str "$t") s of guest time" \
-			"(less $(cs_str "$cost") s to start a process), not 5 s within 2 %"
+		fail sleep-5s "sleep 5 took $(cs_str "$t") s of guest time, not 5 s within 2 %" \
+			"(plus $(cs_str "$cost") s to start a process)"
 	fi
 }
 

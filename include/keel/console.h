@@ -15,8 +15,13 @@ bool console_ready(void);
 /* One line from keel: "(keel) " + formatted text + newline. */
 void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* One line of a VM's output, already sanitised by its emulated UART. */
-void console_vm_line(const char *vm_name, const char *line, unsigned len);
+/*
+ * A VM's output, already sanitised by its emulated UART: text that ends a line (eol) or a
+ * partial line (the VM with input focus shows what it types, e.g. a shell prompt, at once).
+ * A partial line continues on screen until another VM or keel prints, which starts a new
+ * line; the rest of the VM's line then comes on a new line with its prefix again.
+ */
+void console_vm_text(const char *vm_name, const char *text, unsigned len, bool eol);
 
 /* Raw output for multi-line reports (panic, exception dumps): caller holds the lock. */
 void console_lock(void);

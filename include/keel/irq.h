@@ -14,5 +14,7 @@ void irq_handle(void);
 /* Console receive interrupt: route the typed bytes (src/core/console_mux.c). */
 void console_mux_rx(void);
 void console_mux_start(void);
+struct vm;
+bool console_mux_has_focus(const struct vm *vm);
 
 #endif

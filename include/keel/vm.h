@@ -79,6 +79,7 @@ struct vm {
 	struct vgic vgic;
 	struct vpl011 uart;
 	bool uart_irq_line;      /* the level last given to the vGIC */
+	unsigned uart_shown;     /* bytes of the UART's current line already on the console */
 	struct vtestdev testdev;
 	unsigned nr_devices;
 	struct mmio_device devices[VM_MAX_DEVICES];

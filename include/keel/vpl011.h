@@ -130,4 +130,11 @@ bool vpl011_irq_level(const struct vpl011 *u);
 /* Emit a pending partial line, e.g. before the VM stops. */
 void vpl011_flush(struct vpl011 *u);
 
+/* The bytes of the line being transmitted, not yet emitted (sanitised like emitted lines). */
+static inline unsigned vpl011_partial(const struct vpl011 *u, const char **text)
+{
+	*text = u->line;
+	return u->line_len;
+}
+
 #endif

@@ -9,6 +9,7 @@
 
 static struct spinlock console_spinlock = SPINLOCK_INIT;
 static bool console_up;
+static const char *midline_vm;  /* whose partial line ends the screen, NULL at a line start */
 
 void console_init(uint64_t uart_base)
 {
@@ -30,9 +31,19 @@ static void console_puts(const char *s)
 	}
 }
 
+/* Whatever keel prints starts on a line of its own. */
+static void console_end_partial_line(void)
+{
+	if (midline_vm) {
+		console_puts("\n");
+		midline_vm = NULL;
+	}
+}
+
 void console_lock(void)
 {
 	spin_lock(&console_spinlock);
+	console_end_partial_line();
 }
 
 void console_unlock(void)
@@ -66,14 +77,19 @@ void klog(const char *fmt, ...)
 	console_unlock();
 }
 
-void console_vm_line(const char *vm_name, const char *line, unsigned len)
+void console_vm_text(const char *vm_name, const char *text, unsigned len, bool eol)
 {
-	console_lock();
-	pl011_putc('[');
-	console_puts(vm_name);
-	console_puts("] ");
+	spin_lock(&console_spinlock);
+	if (midline_vm != vm_name) {
+		console_end_partial_line();
+		pl011_putc('[');
+		console_puts(vm_name);
+		console_puts("] ");
+	}
 	for (unsigned i = 0; i < len; i++)
-		pl011_putc(line[i]);
-	console_puts("\n");
+		pl011_putc(text[i]);
+	if (eol)
+		console_puts("\n");
+	midline_vm = eol ? NULL : vm_name;
 	console_unlock();
 }

@@ -12,6 +12,7 @@
 
 static struct console_input input;
 static unsigned focus;
+static bool input_on;
 static struct spinlock mux_lock = SPINLOCK_INIT;
 
 static void console_mux_announce(void)
@@ -23,6 +24,7 @@ void console_mux_start(void)
 {
 	console_input_init(&input);
 	focus = 0;
+	input_on = true;
 	if (nr_vms)
 		console_mux_announce();
 }
@@ -57,4 +59,9 @@ void console_mux_rx(void)
 			vm_console_input(&vms[focus], out, n);
 	}
 	spin_unlock(&mux_lock);
+}
+
+bool console_mux_has_focus(const struct vm *vm)
+{
+	return input_on && &vms[__atomic_load_n(&focus, __ATOMIC_RELAXED)] == vm;
 }

@@ -9,6 +9,7 @@
 #include <keel/console.h>
 #include <keel/cpu.h>
 #include <keel/firmware.h>
+#include <keel/irq.h>
 #include <keel/mem.h>
 #include <keel/platform.h>
 #include <keel/vm.h>
@@ -27,11 +28,26 @@ struct vm vms[KEEL_MAX_VMS];
 unsigned nr_vms;
 bool keel_poweroff_when_idle;
 
+/* A whole line from the VM's UART; the part already shown as a partial line is skipped. */
 static void vm_console_emit(void *ctx, const char *line, unsigned len)
 {
 	struct vm *vm = ctx;
+	unsigned shown = MIN(vm->uart_shown, len);
 
-	console_vm_line(vm->name, line, len);
+	console_vm_text(vm->name, line + shown, len - shown, true);
+	vm->uart_shown = 0;
+}
+
+/* The VM with input focus sees its partial line at once: a prompt, the echo of typing. */
+static void vm_console_show_partial(struct vm *vm)
+{
+	const char *text;
+	unsigned len = vpl011_partial(&vm->uart, &text);
+
+	if (len > vm->uart_shown && console_mux_has_focus(vm)) {
+		console_vm_text(vm->name, text + vm->uart_shown, len - vm->uart_shown, false);
+		vm->uart_shown = len;
+	}
 }
 
 /* Device callbacks run under vm->lock (vm_mmio_access). */
@@ -50,6 +66,8 @@ static int uart_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	int ret = vpl011_write(&vm->uart, off, size, val);
 
 	vm_uart_irq_update(vm);
+	if (off == 0)
+		vm_console_show_partial(vm);
 	return ret;
 }
 
@@ -368,6 +386,7 @@ static bool vm_restart(struct vm *vm)
 	vm->restart_pending = false;
 	vpl011_init(&vm->uart, vm_console_emit, vm);
 	vm->uart_irq_line = false;
+	vm->uart_shown = 0;
 	if (vm_init_vgic(vm)) {
 		klog("vm %s: cannot restart: its virtual GIC does not reset", vm->name);
 		return false;
