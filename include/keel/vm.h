@@ -71,6 +71,7 @@ struct vm {
 	unsigned vmid;
 	struct pt s2;
 	uint64_t vttbr, vtcr;
+	uint64_t cntvoff;        /* the VM's virtual counter reads 0 when it (re)starts */
 	unsigned nr_vcpus;
 	struct vcpu vcpus[KEEL_MAX_VCPUS];
 	struct spinlock lock;
@@ -118,12 +119,15 @@ void vm_irq_kick(struct vm *vm, uint32_t vcpus);                       /* locked
 void vm_irq_set_level(struct vm *vm, unsigned vcpu, unsigned intid, bool level);
 void vm_uart_irq_update(struct vm *vm);                                /* locked */
 void vm_console_input(struct vm *vm, const uint8_t *bytes, unsigned n);
+void vm_console_idle(struct vm *vm);
 
 /* Wait, on this CPU, until the vCPU has an interrupt to take or must stop (WFI). */
 void vcpu_block(struct vcpu *v);
 
 /* Architecture side of a vCPU (src/arch/aarch64/vcpu_arch.c). */
 void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0);
+/* The physical counter now (CNTPCT_EL0). */
+uint64_t arch_counter_now(void);
 /* vgic hw_deactivate callback: the physical side of a linked interrupt must go inactive. */
 void vcpu_hw_irq_deactivate(void *vm, unsigned vcpu, uint32_t pintid);
 void vcpu_load(struct vcpu *v);

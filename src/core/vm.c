@@ -38,16 +38,26 @@ static void vm_console_emit(void *ctx, const char *line, unsigned len)
 	vm->uart_shown = 0;
 }
 
-/* The VM with input focus sees its partial line at once: a prompt, the echo of typing. */
-static void vm_console_show_partial(struct vm *vm)
+/*
+ * A vCPU of the VM went idle (WFI). If the VM has input focus and left a partial line
+ * (a shell prompt, the echo of what was typed), show it now: it is waiting for input.
+ * Partial lines are never shown while the VM is busy writing, so lines from different
+ * VMs do not break each other up.
+ */
+void vm_console_idle(struct vm *vm)
 {
 	const char *text;
-	unsigned len = vpl011_partial(&vm->uart, &text);
+	unsigned len;
 
-	if (len > vm->uart_shown && console_mux_has_focus(vm)) {
+	if (!console_mux_has_focus(vm))
+		return;
+	spin_lock(&vm->lock);
+	len = vpl011_partial(&vm->uart, &text);
+	if (len > vm->uart_shown) {
 		console_vm_text(vm->name, text + vm->uart_shown, len - vm->uart_shown, false);
 		vm->uart_shown = len;
 	}
+	spin_unlock(&vm->lock);
 }
 
 /* Device callbacks run under vm->lock (vm_mmio_access). */
@@ -66,8 +76,6 @@ static int uart_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	int ret = vpl011_write(&vm->uart, off, size, val);
 
 	vm_uart_irq_update(vm);
-	if (off == 0)
-		vm_console_show_partial(vm);
 	return ret;
 }
 
@@ -373,6 +381,7 @@ void vm_start(struct vm *vm)
 
 	spin_lock(&vm->lock);
 	vm->state = VM_RUNNING;
+	vm->cntvoff = arch_counter_now();
 	vcpu_reset(v, vm->entry_ipa, vm->dtb_ipa);
 	v->power = VCPU_ON_PENDING;
 	spin_unlock(&vm->lock);

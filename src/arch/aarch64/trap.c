@@ -51,6 +51,7 @@ static bool vcpu_has_work(struct vcpu *v)
 
 void vcpu_block(struct vcpu *v)
 {
+	vm_console_idle(v->vm);
 	for (;;) {
 		vgic_hw_sync(v);
 		if (vcpu_has_work(v))

@@ -45,7 +45,7 @@ void vcpu_load(struct vcpu *v)
 	write_sysreg(vtcr_el2, v->vm->vtcr);
 	write_sysreg(vttbr_el2, v->vm->vttbr);
 	write_sysreg(hcr_el2, HCR_GUEST);
-	write_sysreg(cntvoff_el2, 0);
+	write_sysreg(cntvoff_el2, v->vm->cntvoff);
 	sysregs_restore(&v->sys);
 	fpsimd_restore(&v->fp);
 	vgic_hw_load(v);
@@ -79,4 +79,10 @@ void vcpu_hw_irq_deactivate(void *ctx, unsigned vcpu, uint32_t pintid)
 	/* Only private interrupts are linked (the virtual timer); clear it where it lives. */
 	if (vcpu < vm->nr_vcpus && pintid < 32)
 		gicv3_clear_active_private(cpus[vm->vcpus[vcpu].pcpu].gicr_base, pintid);
+}
+
+uint64_t arch_counter_now(void)
+{
+	isb();
+	return read_sysreg(cntpct_el0);
 }
