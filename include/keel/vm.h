@@ -126,6 +126,8 @@ void vcpu_block(struct vcpu *v);
 
 /* Architecture side of a vCPU (src/arch/aarch64/vcpu_arch.c). */
 void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0);
+/* SMCCC_ARCH_FEATURES answer for SMCCC_ARCH_WORKAROUND_1/2/3. */
+int64_t arch_smccc_workaround_feature(uint32_t fid);
 /* The physical counter now (CNTPCT_EL0). */
 uint64_t arch_counter_now(void);
 /* vgic hw_deactivate callback: the physical side of a linked interrupt must go inactive. */

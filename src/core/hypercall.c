@@ -26,10 +26,13 @@ static void arch_call(struct vcpu *v, uint32_t fid, uint64_t a1)
 		set_ret(v, SMCCC_VERSION_1_1);
 		break;
 	case SMCCC_ARCH_FEATURES:
-		/* Only the discovery calls themselves. keel does not implement the
-		 * Spectre workaround calls, and says so rather than pretend. */
-		set_ret(v, ((uint32_t)a1 == SMCCC_VERSION || (uint32_t)a1 == SMCCC_ARCH_FEATURES)
-			   ? SMCCC_SUCCESS : SMCCC_NOT_SUPPORTED);
+		if ((uint32_t)a1 == SMCCC_VERSION || (uint32_t)a1 == SMCCC_ARCH_FEATURES)
+			set_ret(v, SMCCC_SUCCESS);
+		else if ((uint32_t)a1 == SMCCC_ARCH_WORKAROUND_1 || (uint32_t)a1 == SMCCC_ARCH_WORKAROUND_2 ||
+			 (uint32_t)a1 == SMCCC_ARCH_WORKAROUND_3)
+			set_ret(v, arch_smccc_workaround_feature((uint32_t)a1));
+		else
+			set_ret(v, SMCCC_NOT_SUPPORTED);
 		break;
 	default:
 		set_ret(v, SMCCC_NOT_SUPPORTED);

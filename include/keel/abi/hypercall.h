@@ -22,6 +22,7 @@
 #define SMCCC_ARCH_WORKAROUND_2  0x80007fffu
 #define SMCCC_ARCH_WORKAROUND_3  0x80003fffu
 #define SMCCC_VERSION_1_1        0x10001
+#define SMCCC_ARCH_WORKAROUND_UNAFFECTED 1  /* ARCH_FEATURES: this PE does not need it */
 
 /* PSCI (OEN 4, Arm DEN0022). 0xC4.. ids are the SMC64 forms. */
 #define PSCI_VERSION             0x84000000u

@@ -10,6 +10,7 @@
 #include <keel/drivers/gicv3.h>
 #include <keel/irq.h>
 #include <keel/vm.h>
+#include <keel/abi/hypercall.h>
 #include <string.h>
 
 #define VMPIDR_RES1 BIT(31)
@@ -85,4 +86,24 @@ uint64_t arch_counter_now(void)
 {
 	isb();
 	return read_sysreg(cntpct_el0);
+}
+
+/*
+ * SMCCC_ARCH_FEATURES for the Spectre workaround calls. keel implements none of
+ * the workaround calls, so it never claims one; it says a PE is not affected
+ * (1, as DEN0028 defines for these calls) only when the ID registers say so:
+ * CSV2 for variant 2 (WORKAROUND_1), CSV2_3 or ECBHB for branch history
+ * (WORKAROUND_3). Everything else is NOT_SUPPORTED, which guests read as
+ * "no firmware mitigation".
+ */
+int64_t arch_smccc_workaround_feature(uint32_t fid)
+{
+	unsigned csv2 = (unsigned)((read_sysreg(id_aa64pfr0_el1) >> 56) & 0xf);
+	unsigned ecbhb = (unsigned)((read_sysreg(id_aa64mmfr1_el1) >> 60) & 0xf);
+
+	if (fid == SMCCC_ARCH_WORKAROUND_1 && csv2 >= 1)
+		return SMCCC_ARCH_WORKAROUND_UNAFFECTED;
+	if (fid == SMCCC_ARCH_WORKAROUND_3 && (csv2 >= 3 || ecbhb >= 1))
+		return SMCCC_ARCH_WORKAROUND_UNAFFECTED;
+	return SMCCC_NOT_SUPPORTED;
 }
