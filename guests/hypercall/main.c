@@ -42,6 +42,16 @@ static void check_versions(const char *c, call_fn call)
 	check_eq(cname(c, "psci-version"), call1(call, PSCI_VERSION), PSCI_VERSION_1_1);
 	r = call(SMCCC_ARCH_FEATURES, UNKNOWN_ARCH_ID, 0, 0, 0, 0, 0);
 	check_eq(cname(c, "arch-features-unknown"), r.a0, (uint64_t)SMCCC_NOT_SUPPORTED);
+	/* Spectre workarounds: keel claims none, and "not affected" only as the ID registers say. */
+	unsigned csv2 = (unsigned)((read_sysreg(id_aa64pfr0_el1) >> 56) & 0xf);
+
+	r = call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_1, 0, 0, 0, 0, 0);
+	check_eq(cname(c, "arch-features-workaround-1"), r.a0,
+		 csv2 >= 1 ? (uint64_t)SMCCC_ARCH_WORKAROUND_UNAFFECTED : (uint64_t)SMCCC_NOT_SUPPORTED);
+	r = call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_2, 0, 0, 0, 0, 0);
+	check_eq(cname(c, "arch-features-workaround-2"), r.a0, (uint64_t)SMCCC_NOT_SUPPORTED);
+	r = call(SMCCC_ARCH_WORKAROUND_1, 0, 0, 0, 0, 0, 0);
+	check_eq(cname(c, "workaround-1-not-implemented"), r.a0, (uint64_t)SMCCC_NOT_SUPPORTED);
 	check_eq(cname(c, "keel-version"), call1(call, KEEL_HC_VERSION),
 		 (KEEL_VERSION_MAJOR << 16) | KEEL_VERSION_MINOR);
 

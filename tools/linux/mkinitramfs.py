@@ -24,7 +24,7 @@ from pathlib import Path
 # the busybox binary (checked below), or the symlink would point at nothing.
 APPLETS = """
     [ ash awk basename cat chmod clear cp cttyhack cut date dd df dirname dmesg du echo env
-    expr false find free grep head hexdump hostname id kill less ln ls mkdir mknod more
+    expr false find free grep head hexdump hostname id kill less ln ls mkdir mkfifo mknod more
     mount mv nproc od pidof poweroff printf ps pwd readlink reboot rm rmdir sed seq setsid
     sh sleep sort stat stty sync sysctl tail taskset tee test timeout top touch tr true
     tty umount uname uniq uptime vi watch wc which xargs
