@@ -5,29 +5,31 @@
  * figure is (measured loop - nop loop) / iterations, one decimal:
  *   BENCH hvc_roundtrip_insns <n.n>	HVC #0 KEEL_HC_VERSION, to keel and back
  *   BENCH mmio_read_insns <n.n>	LDR W from the emulated PL011's FR
+ *   BENCH virq_inject_eoi_insns <n.n>	self-SGI to EOI (virq.c)
+ *   BENCH vipi_roundtrip_insns <n.n>	SGI to vCPU 1 and its SGI back (virq.c)
+ *
+ * The first three run on vCPU 0 alone: vCPU 1 is started (PSCI CPU_ON) only
+ * for the last, so its physical CPU sits in keel's idle WFI and executes
+ * nothing while the others are measured.
  */
 #include "guest/guest.h"
+#include "bench.h"
 
 const char guest_name[] = "bench";
 
 #define ITERATIONS	200000ULL
 #define NS_PER_S	1000000000ULL
 
-uint64_t bench_nop_loop(uint64_t iterations);
-uint64_t bench_hvc_loop(uint64_t iterations);
-uint64_t bench_mmio_loop(uint64_t iterations, uint64_t addr);
-
-/* Tenths of an instruction per iteration for `ticks` minus `base` ticks. */
-static int64_t tenths_per_iteration(uint64_t ticks, uint64_t base, uint64_t freq)
+int64_t bench_tenths(uint64_t ticks, uint64_t base, uint64_t iterations)
 {
 	__int128 delta = (__int128)ticks - (__int128)base;
 	__int128 num = delta * (__int128)(10 * NS_PER_S);
-	__int128 den = (__int128)freq * ITERATIONS;
+	__int128 den = (__int128)timer_freq() * iterations;
 
 	return (int64_t)((num + (num < 0 ? -den / 2 : den / 2)) / den);
 }
 
-static void print_figure(const char *name, int64_t tenths)
+void bench_print(const char *name, int64_t tenths)
 {
 	const char *sign = tenths < 0 ? "-" : "";
 
@@ -38,11 +40,11 @@ static void print_figure(const char *name, int64_t tenths)
 
 void guest_main(void)
 {
-	uint64_t freq = timer_freq(), fr = env.uart_base + UART_FR;
+	uint64_t fr = env.uart_base + UART_FR;
 	uint64_t nop, hvc, mmio;
 
 	printf("NOTE bench: CNTFRQ_EL0 %lu Hz, %lu iterations per loop\n",
-	       (unsigned long)freq, (unsigned long)ITERATIONS);
+	       (unsigned long)timer_freq(), (unsigned long)ITERATIONS);
 	/* Warm up (QEMU translates each loop once). */
 	bench_nop_loop(1000);
 	bench_hvc_loop(1000);
@@ -53,7 +55,9 @@ void guest_main(void)
 	mmio = bench_mmio_loop(ITERATIONS, fr);
 	printf("NOTE bench: ticks nop %lu hvc %lu mmio %lu\n", (unsigned long)nop,
 	       (unsigned long)hvc, (unsigned long)mmio);
-	print_figure("hvc_roundtrip_insns", tenths_per_iteration(hvc, nop, freq));
-	print_figure("mmio_read_insns", tenths_per_iteration(mmio, nop, freq));
+	bench_print("hvc_roundtrip_insns", bench_tenths(hvc, nop, ITERATIONS));
+	bench_print("mmio_read_insns", bench_tenths(mmio, nop, ITERATIONS));
 	check("bench-counter-runs", nop > 0);
+
+	bench_virq();
 }

@@ -400,8 +400,10 @@ static bool vm_restart(struct vm *vm)
 		klog("vm %s: cannot restart: its virtual GIC does not reset", vm->name);
 		return false;
 	}
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].power = VCPU_OFF; /* vm_start powers on vCPU 0; the guest starts the rest */
 		vgic_hw_reset(&vm->vcpus[i].gic);
+	}
 	if (vm->cfg->has_testdev)
 		vtestdev_init(&vm->testdev);
 	if (vm_load_images(vm, err, sizeof(err))) {
@@ -414,10 +416,24 @@ static bool vm_restart(struct vm *vm)
 	return true;
 }
 
+static void vm_print_stats(const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu_stats *st = &vm->vcpus[i].stats;
+
+		klog("vm %s: vcpu %u: %llu exits: %llu hypercalls, %llu mmio, %llu sysreg, %llu wfi/wfe, "
+		     "%llu irq, %llu injected aborts/undefs", vm->name, i, (unsigned long long)st->exits,
+		     (unsigned long long)st->hypercalls, (unsigned long long)st->mmio,
+		     (unsigned long long)st->sysreg, (unsigned long long)st->wfx,
+		     (unsigned long long)st->irqs, (unsigned long long)st->aborts_injected);
+	}
+}
+
 static void vm_finished(struct vm *vm)
 {
 	bool all = true;
 
+	vm_print_stats(vm);
 	if (vm->restart_pending && vm_restart(vm))
 		return;
 	klog("vm %s: halted", vm->name);
