@@ -1,6 +1,6 @@
 # keel - a type-1 hypervisor for Armv8-A.
 #   make            build keel (build/keel.bin), the test guests and the default boot image
-#   make run        boot keel in QEMU with the default two-VM configuration
+#   make run        boot keel in QEMU with two Linux VMs (configs/linux.dts); Ctrl-A x3 switches input
 #   make test       host unit tests, then QEMU integration tests
 #   make bench      benchmark guests under QEMU -icount, prints instruction counts
 #   make deps       install the Debian packages keel needs (run by the targets above)
@@ -88,11 +88,11 @@ deps:
 
 test: deps all unit integration
 
-integration: deps all
+integration: deps all linux
 	$(PYTHON) -m pytest -v tests/integration
 
-run: deps all
-	$(PYTHON) tools/run.py --config configs/default.dts
+run: deps all linux
+	$(PYTHON) tools/run.py --config configs/linux.dts
 
 bench: deps all
 	$(PYTHON) bench/run.py

@@ -5,7 +5,7 @@
 #   make linux          build/linux/Image and build/linux/initramfs.cpio.gz
 #   make linux-check    boot them in QEMU without keel (1 and 4 CPUs): every check passes
 #   make linux-native   the same kernel in QEMU without keel, a shell on the console
-#   make run-linux      keel with configs/linux.dts: Linux (4 vCPUs) next to hello (1)
+#   make run-hello      keel with configs/default.dts: two bare-metal "hello" VMs
 #   make linux-test     the integration tests that boot Linux under keel (pytest -m linux)
 #   make linux-clean    remove what `make linux` made, but keep the downloaded .debs
 #
@@ -38,8 +38,8 @@ linux-native: linux
 	$(PYTHON) tools/linux/native.py --shell --smp 4
 
 # One physical CPU per vCPU: 4 for linux and 1 for hello.
-run-linux: deps all linux
-	$(PYTHON) tools/run.py --config configs/linux.dts --smp 5
+run-hello: deps all
+	$(PYTHON) tools/run.py --config configs/default.dts
 
 linux-test: deps all linux
 	$(PYTHON) -m pytest -v -m linux tests/integration/test_linux.py
@@ -48,4 +48,4 @@ linux-clean:
 	rm -f $(LINUX_IMAGE) $(LINUX_INITRD) $(LINUX_DIR)/busybox $(LINUX_DIR)/kernel.config \
 		$(LINUX_DIR)/kernel.version
 
-.PHONY: linux linux-check linux-native run-linux linux-test linux-clean
+.PHONY: linux linux-check linux-native run-hello linux-test linux-clean

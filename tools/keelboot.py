@@ -344,6 +344,9 @@ def place_modules(files, mem):
     return modules
 
 
+QEMU_ESCAPE_CHAR = 0x14  # Ctrl-T: QEMU's console commands are Ctrl-T X (quit), Ctrl-T C (monitor)
+
+
 def build_boot(config, smp=4, mem="2G", icount=False, extra_args=(), allow_missing=False,
                kernel=KEEL_BIN, no_reboot=False, require_kernel=True):
     """Compile config, place its modules, write the boot dtb; return a Boot with the argv.
@@ -386,8 +389,10 @@ def build_boot(config, smp=4, mem="2G", icount=False, extra_args=(), allow_missi
     if boot_dtb.stat().st_size + QEMU_DTB_PAD > DTB_SLOT_SIZE:
         raise BootError(f"{_rel(boot_dtb)} is too big for the DTB slot ({DTB_SLOT_SIZE:#x})")
 
+    # QEMU's console escape moves from Ctrl-A to Ctrl-T (QEMU_ESCAPE_CHAR): Ctrl-A three
+    # times is keel's own key for moving console input between VMs, and must reach keel.
     argv = [qemu_path(), *machine_args(smp, mem), "-nographic", "-serial", "mon:stdio",
-            "-kernel", str(kernel), "-dtb", str(boot_dtb)]
+            "-echr", str(QEMU_ESCAPE_CHAR), "-kernel", str(kernel), "-dtb", str(boot_dtb)]
     for m in modules:
         argv += ["-device", f"loader,file={_qemu_opt(m.path)},addr={m.addr:#x},force-raw=on"]
     if icount:

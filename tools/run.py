@@ -4,7 +4,8 @@
     /usr/bin/python3 tools/run.py --config configs/default.dts [--smp N] [--icount] [--print-cmd]
 
 The boot modules the configuration names are looked up and loaded by tools/keelboot.py.
-Quit QEMU with Ctrl-A X (Ctrl-A C switches to the QEMU monitor and back).
+Quit QEMU with Ctrl-T X (Ctrl-T C switches to the QEMU monitor and back): Ctrl-A is keel's,
+three in a row move console input to the next VM.
 """
 
 import argparse
@@ -42,7 +43,7 @@ def main():
         print(boot.module_map())
         return 0
     print(f"run.py: booting keel with {args.config} on {args.smp} CPUs; "
-          "quit with Ctrl-A X", flush=True)
+          "Ctrl-A three times switches input between VMs; quit with Ctrl-T X", flush=True)
     os.execv(boot.argv[0], boot.argv)
 
 

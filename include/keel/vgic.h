@@ -156,10 +156,29 @@ struct vgic_irq {
 	bool active;
 	bool hw;
 	bool lr_latched;       /* the latch went into lr_owner's LR */
+	uint8_t cand_vcpu;     /* vCPU whose lr_cand has its bit, or VGIC_VCPU_NONE */
 };
 
+#define VGIC_NR_WORDS (VGIC_NR_IRQS / 32)   /* 32-bit words of a per-INTID bitmap */
+
+/*
+ * Bookkeeping that keeps list register work proportional to the
+ * interrupts in flight (bit n of a bitmap = INTID n: word 0 this vCPU's
+ * SGIs/PPIs, words 1-3 the SPIs):
+ *  - lr_listed: bit set exactly when that interrupt's lr_owner is this vCPU.
+ *  - lr_cand: bit set exactly when the interrupt's cand_vcpu is this vCPU,
+ *    which vgic_irq_track() sets to vgic_irq_dest() when that is a vCPU and
+ *    the interrupt is active, or pending and enabled; VGIC_VCPU_NONE
+ *    otherwise. Every interrupt a fill may list, or that has_pending may
+ *    report, is in its vCPU's lr_cand; the group enables (GICD_CTLR) and
+ *    lr_owner are checked when the bits are read.
+ * Whatever changes active, active_vcpu, target, latch, line, edge, hw or
+ * enabled calls vgic_irq_track() (vgic_irq_changed() does) before returning.
+ */
 struct vgic_cpu {
 	struct vgic_irq priv[VGIC_NR_PRIVATE];
+	uint32_t lr_listed[VGIC_NR_WORDS];
+	uint32_t lr_cand[VGIC_NR_WORDS];
 	bool processor_sleep;  /* GICR_WAKER.ProcessorSleep */
 };
 
@@ -268,9 +287,16 @@ enum vgic_bitreg {
 #define VGIC_BITREG_STRIDE 0x0080
 #define VGIC_BITREG_END    0x0400
 
+/* Bit index of the lowest set bit of word != 0 (RBIT + CLZ: no SIMD, unlike popcount). */
+static inline unsigned vgic_lowest_bit(uint32_t word)
+{
+	return (unsigned)__builtin_ctz(word);
+}
+
 struct vgic_irq *vgic_irq_get(struct vgic *g, unsigned vcpu, unsigned intid);
 uint32_t vgic_irq_want_mask(const struct vgic *g, const struct vgic_irq *irq);
-uint32_t vgic_irq_changed(const struct vgic *g, const struct vgic_irq *irq, uint32_t before);
+uint32_t vgic_irq_changed(struct vgic *g, struct vgic_irq *irq, uint32_t before);
+void vgic_irq_track(struct vgic *g, struct vgic_irq *irq);
 bool vgic_irq_pending(const struct vgic_irq *irq);
 bool vgic_irq_deliverable(const struct vgic *g, const struct vgic_irq *irq);
 unsigned vgic_irq_dest(const struct vgic_irq *irq);

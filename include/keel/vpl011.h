@@ -107,6 +107,7 @@ struct vpl011 {
 	unsigned rx_head, rx_count;
 	char line[VPL011_LINE_MAX];
 	unsigned line_len;
+	unsigned esc;            /* terminal escape sequence being dropped: 0 none, 1 ESC, 2+ CSI */
 	void (*emit_line)(void *ctx, const char *line, unsigned len);
 	void *ctx;
 };

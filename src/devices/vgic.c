@@ -36,6 +36,7 @@ static void vgic_irq_reset(struct vgic_irq *irq, unsigned intid, unsigned vcpu)
 		.target = (uint8_t)vcpu,
 		.active_vcpu = (uint8_t)vcpu,
 		.lr_owner = VGIC_VCPU_NONE,
+		.cand_vcpu = VGIC_VCPU_NONE,
 		.edge = intid < VGIC_NR_SGIS,
 	};
 }
@@ -123,14 +124,38 @@ uint32_t vgic_irq_want_mask(const struct vgic *g, const struct vgic_irq *irq)
 	return vgic_irq_want_mask_with(g, irq, g->ctlr);
 }
 
-/*
- * Kicks after irq changed: its destination if it has just become
- * deliverable there (before = vgic_irq_want_mask() before the change), and
- * the vCPU whose LRs hold a now stale copy.
- */
-uint32_t vgic_irq_changed(const struct vgic *g, const struct vgic_irq *irq, uint32_t before)
+/* Whether irq may want an LR at its destination, whatever GICD_CTLR and lr_owner say. */
+static bool vgic_irq_candidate(const struct vgic_irq *irq)
 {
-	uint32_t kick = vgic_irq_want_mask(g, irq) & ~before;
+	return irq->active || (irq->enabled && vgic_irq_pending(irq));
+}
+
+/* Puts irq's bit in the lr_cand bitmap of the vCPU it is a candidate for, if any. */
+void vgic_irq_track(struct vgic *g, struct vgic_irq *irq)
+{
+	unsigned dest = vgic_irq_dest(irq), word = irq->intid / 32;
+	uint32_t bit = (uint32_t)BIT(irq->intid % 32);
+
+	if (irq->cand_vcpu != VGIC_VCPU_NONE)
+		g->cpu[irq->cand_vcpu].lr_cand[word] &= ~bit;
+	irq->cand_vcpu = VGIC_VCPU_NONE;
+	if (dest < g->nr_vcpus && vgic_irq_candidate(irq)) {
+		g->cpu[dest].lr_cand[word] |= bit;
+		irq->cand_vcpu = (uint8_t)dest;
+	}
+}
+
+/*
+ * After irq changed: its bookkeeping, and the kicks: its destination if it
+ * has just become deliverable there (before = vgic_irq_want_mask() before
+ * the change), and the vCPU whose LRs hold a now stale copy.
+ */
+uint32_t vgic_irq_changed(struct vgic *g, struct vgic_irq *irq, uint32_t before)
+{
+	uint32_t kick;
+
+	vgic_irq_track(g, irq);
+	kick = vgic_irq_want_mask(g, irq) & ~before;
 
 	if (irq->lr_owner < g->nr_vcpus)
 		kick |= (uint32_t)BIT(irq->lr_owner);
@@ -272,6 +297,7 @@ int vgic_link_hw(struct vgic *g, unsigned vcpu, unsigned intid, uint32_t pintid)
 		return KE_INVAL;
 	irq->hw = true;
 	irq->hw_intid = pintid;
+	vgic_irq_track(g, irq);   /* a high line no longer counts */
 	return 0;
 }
 
@@ -283,19 +309,24 @@ int vgic_unlink_hw(struct vgic *g, unsigned vcpu, unsigned intid)
 		return KE_INVAL;
 	irq->hw = false;
 	irq->hw_intid = 0;
+	vgic_irq_track(g, irq);   /* a high line counts again */
 	return 0;
 }
 
+/* Every interrupt deliverable to vcpu is a candidate there (see struct vgic_cpu). */
 bool vgic_vcpu_has_pending(const struct vgic *g, unsigned vcpu)
 {
 	if (vcpu >= g->nr_vcpus)
 		return false;
-	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
-		if (vgic_irq_want_mask(g, &g->cpu[vcpu].priv[i]))
-			return true;
-	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
-		if (vgic_irq_want_mask(g, &g->spi[i]) & BIT(vcpu))
-			return true;
+	for (unsigned w = 0; w < VGIC_NR_WORDS; w++)
+		for (uint32_t set = g->cpu[vcpu].lr_cand[w]; set; set &= set - 1) {
+			unsigned intid = 32 * w + vgic_lowest_bit(set);
+			const struct vgic_irq *irq = intid < VGIC_NR_PRIVATE ?
+				&g->cpu[vcpu].priv[intid] : &g->spi[intid - VGIC_NR_PRIVATE];
+
+			if (vgic_irq_want_mask(g, irq) & BIT(vcpu))
+				return true;
+		}
 	return false;
 }
 

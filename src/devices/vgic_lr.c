@@ -6,19 +6,27 @@
 
 #define VGIC_LR_MAX_CANDIDATES (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
 
-/* The n-th interrupt vcpu may list: its SGIs/PPIs, then the SPIs. */
-static struct vgic_irq *vgic_lr_nth(struct vgic *g, unsigned vcpu, unsigned n)
+/* The interrupt with INTID intid that vcpu may list (intid < VGIC_NR_IRQS). */
+static struct vgic_irq *vgic_lr_irq(struct vgic *g, unsigned vcpu, unsigned intid)
 {
-	return n < VGIC_NR_PRIVATE ? &g->cpu[vcpu].priv[n] : &g->spi[n - VGIC_NR_PRIVATE];
+	return intid < VGIC_NR_PRIVATE ? &g->cpu[vcpu].priv[intid] : &g->spi[intid - VGIC_NR_PRIVATE];
+}
+
+/* irq leaves vcpu's LRs. */
+static void vgic_lr_release(struct vgic *g, struct vgic_irq *irq, unsigned vcpu)
+{
+	g->cpu[vcpu].lr_listed[irq->intid / 32] &= ~(uint32_t)BIT(irq->intid % 32);
+	irq->lr_latched = false;
+	irq->lr_owner = VGIC_VCPU_NONE;
+	vgic_irq_track(g, irq);
 }
 
 /* An LR that was filled but is not coming back: as if returned unchanged. */
-static void vgic_lr_unlist(struct vgic_irq *irq)
+static void vgic_lr_unlist(struct vgic *g, struct vgic_irq *irq, unsigned vcpu)
 {
 	if (irq->lr_latched)
 		irq->latch = true;
-	irq->lr_latched = false;
-	irq->lr_owner = VGIC_VCPU_NONE;
+	vgic_lr_release(g, irq, vcpu);
 }
 
 /* Unlist every interrupt still recorded in vcpu's LRs; the vCPUs to kick. */
@@ -26,14 +34,13 @@ static uint32_t vgic_lr_reclaim(struct vgic *g, unsigned vcpu)
 {
 	uint32_t kick = 0;
 
-	for (unsigned n = 0; n < VGIC_LR_MAX_CANDIDATES; n++) {
-		struct vgic_irq *irq = vgic_lr_nth(g, vcpu, n);
+	for (unsigned w = 0; w < VGIC_NR_WORDS; w++)
+		for (uint32_t set = g->cpu[vcpu].lr_listed[w]; set; set &= set - 1) {
+			struct vgic_irq *irq = vgic_lr_irq(g, vcpu, 32 * w + vgic_lowest_bit(set));
 
-		if (irq->lr_owner != vcpu)
-			continue;
-		vgic_lr_unlist(irq);
-		kick |= vgic_irq_want_mask(g, irq);
-	}
+			vgic_lr_unlist(g, irq, vcpu);
+			kick |= vgic_irq_want_mask(g, irq);
+		}
 	return kick & ~(uint32_t)BIT(vcpu);
 }
 
@@ -59,20 +66,28 @@ static bool vgic_lr_before(const struct vgic_irq *a, const struct vgic_irq *b)
 	return a->intid < b->intid;
 }
 
-static void vgic_lr_sort(struct vgic_irq **c, unsigned n)
+/*
+ * Offer x to best[0..*n), the first interrupts in LR order seen so far,
+ * sorted, at most max of them (max > 0).
+ */
+static void vgic_lr_select(struct vgic_irq **best, unsigned *n, unsigned max, struct vgic_irq *x)
 {
-	for (unsigned i = 1; i < n; i++) {
-		struct vgic_irq *x = c[i];
-		unsigned j = i;
+	unsigned j = *n;
 
-		for (; j > 0 && vgic_lr_before(x, c[j - 1]); j--)
-			c[j] = c[j - 1];
-		c[j] = x;
+	if (j == max) {
+		if (!vgic_lr_before(x, best[max - 1]))
+			return;
+		j--;   /* x replaces the last one */
+	} else {
+		(*n)++;
 	}
+	for (; j > 0 && vgic_lr_before(x, best[j - 1]); j--)
+		best[j] = best[j - 1];
+	best[j] = x;
 }
 
 /* The LR value for irq, which moves into vcpu's LRs (its latch with it). */
-static uint64_t vgic_lr_take(const struct vgic *g, struct vgic_irq *irq, unsigned vcpu)
+static uint64_t vgic_lr_take(struct vgic *g, struct vgic_irq *irq, unsigned vcpu)
 {
 	/* The hardware forbids Pending+Active with HW = 1. */
 	bool pend = vgic_irq_deliverable(g, irq) && !(irq->hw && irq->active);
@@ -92,31 +107,35 @@ static uint64_t vgic_lr_take(const struct vgic *g, struct vgic_irq *irq, unsigne
 	irq->lr_latched = pend && irq->latch;
 	if (pend)
 		irq->latch = false;
+	g->cpu[vcpu].lr_listed[irq->intid / 32] |= (uint32_t)BIT(irq->intid % 32);
+	vgic_irq_track(g, irq);
 	return lr;
 }
 
 unsigned vgic_lr_fill(struct vgic *g, unsigned vcpu, uint64_t *lrs, unsigned nr_lrs, bool *more)
 {
-	struct vgic_irq *cand[VGIC_LR_MAX_CANDIDATES];
-	unsigned n = 0, count;
+	struct vgic_irq *best[VGIC_LR_MAX_CANDIDATES];
+	unsigned max = MIN(nr_lrs, VGIC_LR_MAX_CANDIDATES), wanted = 0, count = 0;
 
 	if (more)
 		*more = false;
 	if (vcpu >= g->nr_vcpus)
 		return 0;
 	(void)vgic_lr_reclaim(g, vcpu);
-	for (unsigned i = 0; i < VGIC_LR_MAX_CANDIDATES; i++) {
-		struct vgic_irq *irq = vgic_lr_nth(g, vcpu, i);
+	for (unsigned w = 0; w < VGIC_NR_WORDS; w++)
+		for (uint32_t set = g->cpu[vcpu].lr_cand[w]; set; set &= set - 1) {
+			struct vgic_irq *irq = vgic_lr_irq(g, vcpu, 32 * w + vgic_lowest_bit(set));
 
-		if (vgic_lr_wants(g, irq, vcpu))
-			cand[n++] = irq;
-	}
-	vgic_lr_sort(cand, n);
-	count = MIN(n, nr_lrs);
+			if (!vgic_lr_wants(g, irq, vcpu))
+				continue;
+			wanted++;
+			if (max)
+				vgic_lr_select(best, &count, max, irq);
+		}
 	for (unsigned i = 0; i < count; i++)
-		lrs[i] = vgic_lr_take(g, cand[i], vcpu);
+		lrs[i] = vgic_lr_take(g, best[i], vcpu);
 	if (more)
-		*more = n > nr_lrs;
+		*more = wanted > nr_lrs;
 	return count;
 }
 
@@ -127,15 +146,14 @@ unsigned vgic_lr_fill(struct vgic *g, unsigned vcpu, uint64_t *lrs, unsigned nr_
  * Pending+Active): acknowledged, so the latch it took stays consumed.
  * Invalid: acknowledged and deactivated (for HW = 1, physically too).
  */
-static void vgic_lr_fold(struct vgic_irq *irq, unsigned vcpu, uint64_t lr)
+static void vgic_lr_fold(struct vgic *g, struct vgic_irq *irq, unsigned vcpu, uint64_t lr)
 {
 	if ((lr & ICH_LR_STATE_PENDING) && irq->lr_latched)
 		irq->latch = true;
 	irq->active = lr & ICH_LR_STATE_ACTIVE;
 	if (irq->active)
 		irq->active_vcpu = (uint8_t)vcpu;
-	irq->lr_latched = false;
-	irq->lr_owner = VGIC_VCPU_NONE;
+	vgic_lr_release(g, irq, vcpu);
 }
 
 uint32_t vgic_lr_sync(struct vgic *g, unsigned vcpu, const uint64_t *lrs, unsigned n)
@@ -150,7 +168,7 @@ uint32_t vgic_lr_sync(struct vgic *g, unsigned vcpu, const uint64_t *lrs, unsign
 		/* Only what vgic_lr_fill() listed for vcpu (and only once). */
 		if (!irq || irq->lr_owner != vcpu)
 			continue;
-		vgic_lr_fold(irq, vcpu, lrs[i]);
+		vgic_lr_fold(g, irq, vcpu, lrs[i]);
 		kick |= vgic_irq_want_mask(g, irq);
 	}
 	kick |= vgic_lr_reclaim(g, vcpu);

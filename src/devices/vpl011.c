@@ -111,8 +111,37 @@ static void vpl011_emit(struct vpl011 *u)
 	u->line_len = 0;
 }
 
+#define VPL011_CHAR_ESC        0x1b
+#define VPL011_ESC_MAX         32   /* a CSI sequence longer than this is not one */
+
+/*
+ * Terminal escape sequences (ESC, then one byte, or a CSI "ESC [ params final") are
+ * dropped whole: a guest must not move the cursor or recolour the shared console, and a
+ * shell's cursor-position query should not show up as noise.
+ */
+static bool vpl011_drop_escape(struct vpl011 *u, uint8_t c)
+{
+	if (!u->esc) {
+		if (c != VPL011_CHAR_ESC)
+			return false;
+		u->esc = 1;
+		return true;
+	}
+	if (c == '\n') {          /* a line end always ends the sequence, and still counts */
+		u->esc = 0;
+		return false;
+	}
+	if (u->esc == 1)
+		u->esc = c == '[' ? 2 : 0;
+	else if ((c >= 0x40 && c <= 0x7e) || ++u->esc > VPL011_ESC_MAX)
+		u->esc = 0;
+	return true;
+}
+
 static void vpl011_tx_console(struct vpl011 *u, uint8_t c)
 {
+	if (vpl011_drop_escape(u, c))
+		return;
 	if (c == '\n') {
 		vpl011_emit(u);
 		return;

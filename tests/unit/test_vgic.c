@@ -1496,6 +1496,316 @@ static void test_vgic_hw_link(void **state)
 	swr(1, 0x280, 1u << 27);
 }
 
+/* ---------------------------------------------------------------- bookkeeping vs a full scan */
+
+/*
+ * What vgic_lr_fill(), vgic_lr_sync() and vgic_vcpu_has_pending() must do,
+ * written as plain scans over every interrupt's state (the rules of
+ * vgic.h), for the random test below to check the model against.
+ */
+static struct vgic_irq *ref_irq(unsigned v, unsigned intid)
+{
+	return intid < 32 ? &G.cpu[v].priv[intid] : &G.spi[intid - 32];
+}
+
+static bool ref_pending(const struct vgic_irq *irq)
+{
+	return irq->latch || (!irq->edge && !irq->hw && irq->line);
+}
+
+static unsigned ref_dest(const struct vgic_irq *irq)
+{
+	return irq->active ? irq->active_vcpu : irq->target;
+}
+
+static bool ref_deliverable(const struct vgic_irq *irq)
+{
+	return ref_pending(irq) && irq->enabled && (G.ctlr & (irq->group1 ? 0x2u : 0x1u));
+}
+
+/* The vCPU (as a mask) irq wants to be listed for as pending. */
+static uint32_t ref_want(const struct vgic_irq *irq)
+{
+	unsigned dest = ref_dest(irq);
+
+	if (dest >= G.nr_vcpus || !ref_deliverable(irq))
+		return 0;
+	if (irq->lr_owner != 0xff && irq->lr_owner != dest)
+		return 0;
+	return 1u << dest;
+}
+
+static bool ref_has_pending(unsigned v)
+{
+	for (unsigned i = 0; i < 128; i++)
+		if (ref_want(ref_irq(v, i)) & (1u << v))
+			return true;
+	return false;
+}
+
+/* irq as a fill of vCPU v sees it, after taking back what v's LRs held. */
+static struct vgic_irq ref_reclaimed(const struct vgic_irq *irq, unsigned v)
+{
+	struct vgic_irq r = *irq;
+
+	if (r.lr_owner == v) {
+		r.latch |= r.lr_latched;
+		r.lr_latched = false;
+		r.lr_owner = 0xff;
+	}
+	return r;
+}
+
+static bool ref_before(const struct vgic_irq *a, const struct vgic_irq *b)
+{
+	if (a->active != b->active)
+		return a->active;
+	if (a->priority != b->priority)
+		return a->priority < b->priority;
+	return a->intid < b->intid;
+}
+
+static uint64_t ref_lr(const struct vgic_irq *irq)
+{
+	bool pend = ref_deliverable(irq) && !(irq->hw && irq->active);
+	uint64_t lr = irq->intid | (uint64_t)irq->priority << 48 | (uint64_t)irq->group1 << 60 |
+		      (uint64_t)irq->active << 63 | (uint64_t)pend << 62;
+
+	if (irq->hw)
+		lr |= 1ULL << 61 | (uint64_t)irq->hw_intid << 32;
+	else if (!irq->edge && irq->line)
+		lr |= 1ULL << 41;
+	return lr;
+}
+
+/* Every interrupt a fill of v wants to list, in LR order, as LR values; how many. */
+static unsigned ref_fill(unsigned v, uint64_t *lrs)
+{
+	struct vgic_irq c[128];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 128; i++) {
+		struct vgic_irq r = ref_reclaimed(ref_irq(v, i), v);
+
+		if (r.lr_owner == 0xff && ref_dest(&r) == v && (r.active || ref_deliverable(&r)))
+			c[n++] = r;
+	}
+	for (unsigned i = 0; i < n; i++)   /* selection sort: obviously right */
+		for (unsigned j = i + 1; j < n; j++)
+			if (ref_before(&c[j], &c[i])) {
+				struct vgic_irq t = c[i];
+
+				c[i] = c[j];
+				c[j] = t;
+			}
+	for (unsigned i = 0; i < n; i++)
+		lrs[i] = ref_lr(&c[i]);
+	return n;
+}
+
+/* The vCPU whose lr_cand should hold irq: its destination if it may want an LR there. */
+static unsigned ref_cand_vcpu(const struct vgic_irq *irq)
+{
+	unsigned dest = ref_dest(irq);
+
+	if (dest < G.nr_vcpus && (irq->active || (irq->enabled && ref_pending(irq))))
+		return dest;
+	return 0xff;
+}
+
+/* The bitmaps hold exactly what their definition (struct vgic_cpu) says. */
+static void check_bookkeeping(void)
+{
+	for (unsigned v = 0; v < 8; v++)
+		for (unsigned i = 0; i < 128; i++) {
+			const struct vgic_irq *irq = ref_irq(v, i);
+			bool listed = (G.cpu[v].lr_listed[i / 32] >> (i % 32)) & 1;
+			bool cand = (G.cpu[v].lr_cand[i / 32] >> (i % 32)) & 1;
+
+			if (v >= G.nr_vcpus) {
+				assert_false(listed || cand);
+				continue;
+			}
+			assert_int_equal(listed, irq->lr_owner == v);
+			assert_int_equal(cand, ref_cand_vcpu(irq) == v);
+			assert_int_equal(irq->cand_vcpu, ref_cand_vcpu(irq));
+		}
+}
+
+/* What the guest might leave in the LRs it was given: any state, some left out, in any order. */
+static unsigned guest_returns(uint64_t *lrs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (rng() % 2)
+			lrs[i] = with_state(lrs[i], (unsigned)(rng() % 4));
+	for (unsigned i = n; i > 1; i--) {
+		unsigned j = (unsigned)(rng() % i);
+		uint64_t t = lrs[i - 1];
+
+		lrs[i - 1] = lrs[j];
+		lrs[j] = t;
+	}
+	if (n && rng() % 8 == 0)
+		n--;
+	if (rng() % 16 == 0)
+		lrs[n++] = rng() % 130 | (rng() % 4) << 62;   /* never listed, or listed twice */
+	return n;
+}
+
+/* Sync vCPU v's LRs, checking the state it folds back and the kicks against a full scan. */
+static void ref_checked_sync(unsigned v, uint64_t *lrs, unsigned n)
+{
+	struct vgic_irq want[128];
+	uint32_t kick = 0;
+
+	for (unsigned i = 0; i < 128; i++)
+		want[i] = *ref_irq(v, i);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned intid = (unsigned)(lrs[i] & 0xffffffff);
+		struct vgic_irq *w = &want[intid < 128 ? intid : 0];
+
+		if (intid >= 128 || w->lr_owner != v)
+			continue;
+		if (lrs[i] & 1ULL << 62)
+			w->latch |= w->lr_latched;
+		w->active = lrs[i] >> 63;
+		if (w->active)
+			w->active_vcpu = (uint8_t)v;
+		w->lr_latched = false;
+		w->lr_owner = 0xff;
+	}
+	for (unsigned i = 0; i < 128; i++) {
+		want[i] = ref_reclaimed(&want[i], v);
+		if (ref_irq(v, i)->lr_owner == v)
+			kick |= ref_want(&want[i]);
+	}
+	assert_int_equal(vgic_lr_sync(&G, v, lrs, n), kick & ~(1u << v));
+	for (unsigned i = 0; i < 128; i++) {
+		const struct vgic_irq *irq = ref_irq(v, i);
+
+		assert_int_equal(irq->latch, want[i].latch);
+		assert_int_equal(irq->active, want[i].active);
+		assert_int_equal(irq->active_vcpu, want[i].active_vcpu);
+		assert_int_equal(irq->lr_owner, want[i].lr_owner);
+		assert_int_equal(irq->lr_latched, want[i].lr_latched);
+	}
+}
+
+/* Fill up to nr LRs of vCPU v, checking them against a full scan; how many. */
+static unsigned ref_checked_fill(unsigned v, uint64_t *lrs, unsigned nr)
+{
+	uint64_t want[128];
+	unsigned n = ref_fill(v, want), got;
+	bool more;
+
+	got = fill(v, lrs, nr, &more);
+	assert_int_equal(got, MIN(n, nr));
+	assert_int_equal(more, n > nr);
+	for (unsigned i = 0; i < got; i++) {
+		assert_int_equal(lrs[i], want[i]);
+		assert_int_equal(ref_irq(v, LR_INTID(lrs[i]))->lr_owner, v);
+	}
+	return got;
+}
+
+/* Sparse random bits: most register writes touch a few interrupts. */
+static uint32_t sparse(void)
+{
+	return (uint32_t)(rng() & rng() & rng());
+}
+
+/* One random thing a guest or keel does to the vGIC of nr vCPUs. */
+static void random_source(unsigned nr)
+{
+	unsigned v = (unsigned)(rng() % nr), reg = (unsigned)(rng() % 7);
+	unsigned spi = 32 + (unsigned)(rng() % 96), ppi = 16 + (unsigned)(rng() % 16);
+	static const uint8_t prios[] = { 0x00, 0x10, 0x80, 0x80, 0xa0, 0xff };
+
+	switch (rng() % 12) {
+	case 0:
+		dwr(0x080 + 0x80 * reg + 4 * (1 + rng() % 3), 4, sparse());
+		break;
+	case 1:
+		swr(v, 0x080 + 0x80 * reg, sparse());
+		break;
+	case 2:
+		dwr(0x400 + spi, 1, prios[rng() % ARRAY_SIZE(prios)]);
+		rwr(v, 0x10400 + rng() % 32, 1, prios[rng() % ARRAY_SIZE(prios)]);
+		break;
+	case 3:
+		if (rng() % 2)
+			dwr(0xc08 + 4 * (rng() % 6), 4, sparse());
+		else
+			swr(v, 0xc04, sparse());
+		break;
+	case 4:
+		dwr(0x6000 + 8 * spi, 8, rng() % (nr + 1) | (rng() % 8 == 0 ? 0x80000000u : 0) |
+		    (rng() % 16 == 0 ? 0x100 : 0));
+		break;
+	case 5:
+		dwr(0x0000, 4, rng() % 4 ? 0x3 : rng() % 4);
+		break;
+	case 6:
+		assert_int_equal(vgic_set_level(&G, v, rng() % 2 ? spi : ppi, rng() % 2, NULL), 0);
+		break;
+	case 7:
+		assert_int_equal(vgic_trigger_edge(&G, v, (unsigned)(rng() % 128), NULL), 0);
+		break;
+	case 8:
+		assert_int_equal(vgic_sgi_generate(&G, v, sgi1r((unsigned)(rng() % 16),
+					(uint16_t)(rng() & 0xff), 0, 0, 0, 0, rng() % 8 == 0),
+					rng() % 4 == 0, NULL), 0);
+		break;
+	case 9:
+		if (rng() % 2)
+			assert_int_equal(vgic_link_hw(&G, v, rng() % 2 ? spi : ppi,
+						      16 + (uint32_t)(rng() % 1000)), 0);
+		else
+			assert_int_equal(vgic_unlink_hw(&G, v, rng() % 2 ? spi : ppi), 0);
+		break;
+	default:   /* mostly enables and pending bits */
+		dwr(0x100 + 0x80 * (rng() % 3) + 4 * (1 + rng() % 3), 4, sparse());
+		break;
+	}
+}
+
+/*
+ * Random register writes, injections and LR round trips on every vCPU
+ * count: fill, sync and has_pending agree with a scan of every interrupt,
+ * and the bitmaps behind them stay exact.
+ */
+static void test_vgic_lr_random_vs_scan(void **state)
+{
+	struct hw_calls calls = { 0 };
+	uint64_t held[8][17];
+	unsigned nheld[8];
+
+	for (unsigned nr = 1; nr <= 8; nr++) {
+		init(nr);
+		vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+		memset(nheld, 0, sizeof(nheld));
+		for (unsigned iter = 0; iter < 6000; iter++) {
+			unsigned v = (unsigned)(rng() % nr), op = (unsigned)(rng() % 8);
+
+			if (op < 4) {
+				random_source(nr);
+			} else if (op < 6) {
+				/* Mostly a few LRs; filling again without a sync is allowed. */
+				unsigned nr_lrs = rng() % 4 ? 1 + (unsigned)(rng() % 4) :
+						  (unsigned)(rng() % 17);
+
+				nheld[v] = ref_checked_fill(v, held[v], nr_lrs);
+			} else {
+				ref_checked_sync(v, held[v], guest_returns(held[v], nheld[v]));
+				nheld[v] = 0;
+			}
+			check_bookkeeping();
+			for (unsigned w = 0; w < nr; w++)
+				assert_int_equal(vgic_vcpu_has_pending(&G, w), ref_has_pending(w));
+		}
+	}
+}
+
 /* ---------------------------------------------------------------- Linux probe */
 
 /* What irq-gic-v3.c does on boot (DS = 1), then one SPI and one SGI. */
@@ -1591,6 +1901,7 @@ int main(void)
 		cmocka_unit_test(test_vgic_lr_owner_exclusive),
 		cmocka_unit_test(test_vgic_lr_sync_hostile),
 		cmocka_unit_test(test_vgic_hw_link),
+		cmocka_unit_test(test_vgic_lr_random_vs_scan),
 		cmocka_unit_test(test_vgic_linux_boot),
 	};
 

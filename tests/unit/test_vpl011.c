@@ -229,20 +229,46 @@ static void test_vpl011_control_bytes(void **state)
 	struct capture c;
 
 	init(&u, &c);
-	TX(&u, "\x1b[2J\x1b]0;title\x07\n");       /* clear screen, set title */
+	TX(&u, "\x1b[2J\x1b]0;title\x07\n");       /* clear screen (dropped), set title */
 	TX(&u, "a\bb\x7f" "c\x00" "d\x0c\n");     /* BS, DEL, NUL, FF */
 	assert_int_equal(c.n, 2);
-	assert_string_equal(c.lines[0], "?[2J?]0;title?");
+	assert_string_equal(c.lines[0], "0;title?");
 	assert_string_equal(c.lines[1], "a?b?c?d?");
-	/* Every C0 byte except TAB, LF, CR becomes '?'. */
+	/* Every C0 byte except TAB, LF, CR (and ESC, which starts a dropped sequence) becomes '?'. */
 	for (unsigned b = 0; b < 0x20; b++) {
-		if (b == '\n' || b == '\r')
+		if (b == '\n' || b == '\r' || b == 0x1b)
 			continue;
 		assert_int_equal(vpl011_write(&u, 0, 4, b), 0);
 		vpl011_flush(&u);
 		assert_int_equal(c.lens[c.n - 1], 1);
 		assert_int_equal(c.lines[c.n - 1][0], b == '\t' ? '\t' : '?');
 	}
+}
+
+static void test_vpl011_escape_sequences(void **state)
+{
+	struct vpl011 u;
+	struct capture c;
+
+	init(&u, &c);
+	TX(&u, "sh# \x1b[6nls\n");                 /* busybox ash asks for the cursor position */
+	TX(&u, "\x1b[1;31mred\x1b[0m\n");           /* colours */
+	TX(&u, "\x1b" "cx\n");                      /* two-byte escape: ESC c (reset) */
+	TX(&u, "\x1b[");                             /* a CSI cut by a newline ends there */
+	TX(&u, "12\nafter\n");
+	assert_int_equal(c.n, 5);
+	assert_string_equal(c.lines[0], "sh# ls");
+	assert_string_equal(c.lines[1], "red");
+	assert_string_equal(c.lines[2], "x");
+	assert_string_equal(c.lines[3], "");
+	assert_string_equal(c.lines[4], "after");
+	/* A runaway CSI (no final byte) stops being dropped after a bounded length. */
+	TX(&u, "\x1b[");
+	for (unsigned i = 0; i < 40; i++)
+		TX(&u, "1");
+	TX(&u, "\n");
+	assert_int_equal(c.n, 6);
+	assert_true(c.lens[5] > 0 && c.lens[5] < 40);
 }
 
 static void test_vpl011_utf8(void **state)
@@ -533,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_vpl011_lines),
 		cmocka_unit_test(test_vpl011_long_line),
 		cmocka_unit_test(test_vpl011_control_bytes),
+		cmocka_unit_test(test_vpl011_escape_sequences),
 		cmocka_unit_test(test_vpl011_utf8),
 		cmocka_unit_test(test_vpl011_tx_regardless_of_cr),
 		cmocka_unit_test(test_vpl011_no_callback),
