@@ -27,6 +27,7 @@
 
 #define VM_MAX_DEVICES 6
 #define VM_UART_INTID  33   /* SPI 1, as on QEMU virt */
+#define VM_INPUT_QUEUE 1024 /* console input keel holds while the guest's UART FIFO is full */
 
 struct platform;
 
@@ -81,6 +82,8 @@ struct vm {
 	struct vpl011 uart;
 	bool uart_irq_line;      /* the level last given to the vGIC */
 	unsigned uart_shown;     /* bytes of the UART's current line already on the console */
+	uint8_t input[VM_INPUT_QUEUE];  /* typed bytes waiting for room in the UART's FIFO */
+	unsigned input_head, input_count;
 	struct vtestdev testdev;
 	unsigned nr_devices;
 	struct mmio_device devices[VM_MAX_DEVICES];
@@ -119,6 +122,7 @@ void vm_irq_kick(struct vm *vm, uint32_t vcpus);                       /* locked
 void vm_irq_set_level(struct vm *vm, unsigned vcpu, unsigned intid, bool level);
 void vm_uart_irq_update(struct vm *vm);                                /* locked */
 void vm_console_input(struct vm *vm, const uint8_t *bytes, unsigned n);
+void vm_console_input_refill(struct vm *vm);                          /* locked */
 void vm_console_idle(struct vm *vm);
 
 /* Wait, on this CPU, until the vCPU has an interrupt to take or must stop (WFI). */

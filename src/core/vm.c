@@ -66,7 +66,10 @@ static int uart_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
 	struct vm *vm = dev;
 	int ret = vpl011_read(&vm->uart, off, size, val);
 
-	vm_uart_irq_update(vm); /* reading DR drains the receive FIFO */
+	if (off == 0)
+		vm_console_input_refill(vm); /* reading DR made room in the receive FIFO */
+	else
+		vm_uart_irq_update(vm);
 	return ret;
 }
 
@@ -396,6 +399,7 @@ static bool vm_restart(struct vm *vm)
 	vpl011_init(&vm->uart, vm_console_emit, vm);
 	vm->uart_irq_line = false;
 	vm->uart_shown = 0;
+	vm->input_head = vm->input_count = 0;
 	if (vm_init_vgic(vm)) {
 		klog("vm %s: cannot restart: its virtual GIC does not reset", vm->name);
 		return false;

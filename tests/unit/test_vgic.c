@@ -1711,7 +1711,7 @@ static unsigned ref_checked_fill(unsigned v, uint64_t *lrs, unsigned nr)
 /* Sparse random bits: most register writes touch a few interrupts. */
 static uint32_t sparse(void)
 {
-	return (uint32_t)(rng() & rng() & rng());
+	return (uint32_t)(rng() & rng() & rng() & rng());
 }
 
 /* One random thing a guest or keel does to the vGIC of nr vCPUs. */
@@ -1721,7 +1721,7 @@ static void random_source(unsigned nr)
 	unsigned spi = 32 + (unsigned)(rng() % 96), ppi = 16 + (unsigned)(rng() % 16);
 	static const uint8_t prios[] = { 0x00, 0x10, 0x80, 0x80, 0xa0, 0xff };
 
-	switch (rng() % 12) {
+	switch (rng() % 13) {
 	case 0:
 		dwr(0x080 + 0x80 * reg + 4 * (1 + rng() % 3), 4, sparse());
 		break;
@@ -1763,6 +1763,22 @@ static void random_source(unsigned nr)
 		else
 			assert_int_equal(vgic_unlink_hw(&G, v, rng() % 2 ? spi : ppi), 0);
 		break;
+	case 10:   /* now and then, everything quiet again */
+		if (rng() % 8)
+			break;
+		for (unsigned n = 1; n < 4; n++) {
+			dwr(0x280 + 4 * n, 4, 0xffffffff);
+			dwr(0x380 + 4 * n, 4, 0xffffffff);
+		}
+		for (unsigned w = 0; w < nr; w++) {
+			swr(w, 0x280, 0xffffffff);
+			swr(w, 0x380, 0xffffffff);
+			for (unsigned i = 16; i < 32; i++)
+				assert_int_equal(vgic_set_level(&G, w, i, false, NULL), 0);
+		}
+		for (unsigned i = 32; i < 128; i++)
+			assert_int_equal(vgic_set_level(&G, 0, i, false, NULL), 0);
+		break;
 	default:   /* mostly enables and pending bits */
 		dwr(0x100 + 0x80 * (rng() % 3) + 4 * (1 + rng() % 3), 4, sparse());
 		break;
@@ -1796,6 +1812,11 @@ static void test_vgic_lr_random_vs_scan(void **state)
 
 				nheld[v] = ref_checked_fill(v, held[v], nr_lrs);
 			} else {
+				/* Another vCPU reroutes an SPI this one holds. */
+				unsigned intid = nheld[v] ? LR_INTID(held[v][rng() % nheld[v]]) : 0;
+
+				if (intid >= 32 && rng() % 4 == 0)
+					dwr(0x6000 + 8 * intid, 8, rng() % nr);
 				ref_checked_sync(v, held[v], guest_returns(held[v], nheld[v]));
 				nheld[v] = 0;
 			}
