@@ -94,8 +94,9 @@ integration: deps all linux
 run: deps all linux
 	$(PYTHON) tools/run.py --config configs/linux.dts
 
-bench: deps all
+bench: deps all linux
 	$(PYTHON) bench/run.py
+	$(PYTHON) bench/linux_boot.py
 
 clean:
 	rm -rf $(B)
