@@ -443,6 +443,22 @@ static int vmdt_check_stdout(const struct vmdt_check *c)
 	return 0;
 }
 
+/* A GICv3 node, if any, must describe the virtual GIC where keel emulates it. */
+static int vmdt_check_gic(const struct vmdt_check *c)
+{
+	struct mem_range gicd, gicr;
+	int node = fdt_node_offset_by_compatible(c->fdt, -1, "arm,gic-v3");
+
+	if (node < 0)
+		return 0;
+	if (platform_dt_reg(c->fdt, node, 0, &gicd) || platform_dt_reg(c->fdt, node, 1, &gicr) ||
+	    gicd.base != CONFIG_GICD_BASE || gicr.base != CONFIG_GICR_BASE)
+		return vmdt_fail(c, node, KE_RANGE, "the GICv3 is not where keel emulates it "
+				 "(distributor 0x%llx, redistributors 0x%llx); fix its reg",
+				 (unsigned long long)CONFIG_GICD_BASE, (unsigned long long)CONFIG_GICR_BASE);
+	return 0;
+}
+
 int vmdt_check_given(const void *fdt, size_t size, const struct vm_config *vm, char *err,
 		     size_t errlen)
 {
@@ -461,5 +477,7 @@ int vmdt_check_given(const void *fdt, size_t size, const struct vm_config *vm, c
 		r = vmdt_check_cpus(&c);
 	if (!r)
 		r = vmdt_check_stdout(&c);
+	if (!r)
+		r = vmdt_check_gic(&c);
 	return r;
 }

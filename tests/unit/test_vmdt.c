@@ -360,6 +360,8 @@ struct given_case {
 static const struct given_case given_cases[] = {
 	{ "vmdt-given-good", 0, "" },
 	{ "vmdt-given-one-cpu", 0, "" },
+	{ "vmdt-given-good-gic", 0, "" },
+	{ "vmdt-given-bad-gic", KE_RANGE, "the GICv3 is not where keel emulates it (distributor 0x8000000, redistributors 0x80a0000)" },
 	{ "vmdt-given-bad-memory", KE_RANGE,
 	  "vm.dtb: /memory@40000000: RAM 0x44000000+0x1000 is outside the VM's memory 0x40000000+0x4000000" },
 	{ "vmdt-given-bad-memory-below", KE_RANGE, "RAM 0x3fe00000+0x400000 is outside" },
