@@ -22,7 +22,7 @@ KEEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fpie -fstack-protector-strong -mbranch-protection=none -mno-outline-atomics \
 	--specs=$(PICOLIBC_SPECS) -Iinclude -MMD -MP
 KEEL_LDFLAGS := -nostartfiles -static-pie -Wl,--no-dynamic-linker \
-	-Wl,-z,norelro -Wl,--build-id=none -Tsrc/arch/aarch64/keel.ld \
+	-Wl,-z,norelro -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Tsrc/arch/aarch64/keel.ld \
 	-Wl,--defsym=vfprintf=__i_vfprintf -Wl,-Map=$(B)/keel.map
 
 KEEL_SRCS := $(wildcard src/core/*.c src/arch/aarch64/*.c src/arch/aarch64/*.S \

@@ -121,6 +121,8 @@ void vm_vcpu_left(struct vm *vm);
 void vm_irq_kick(struct vm *vm, uint32_t vcpus);                       /* locked or not */
 void vm_irq_set_level(struct vm *vm, unsigned vcpu, unsigned intid, bool level);
 void vm_uart_irq_update(struct vm *vm);                                /* locked */
+/* The VM's console (src/core/vm_console.c). */
+void vm_console_emit(void *vm, const char *line, unsigned len);       /* vpl011 line callback */
 void vm_console_input(struct vm *vm, const uint8_t *bytes, unsigned n);
 void vm_console_input_refill(struct vm *vm);                          /* locked */
 void vm_console_idle(struct vm *vm);

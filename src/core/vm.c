@@ -9,7 +9,6 @@
 #include <keel/console.h>
 #include <keel/cpu.h>
 #include <keel/firmware.h>
-#include <keel/irq.h>
 #include <keel/mem.h>
 #include <keel/platform.h>
 #include <keel/vm.h>
@@ -27,38 +26,6 @@
 struct vm vms[KEEL_MAX_VMS];
 unsigned nr_vms;
 bool keel_poweroff_when_idle;
-
-/* A whole line from the VM's UART; the part already shown as a partial line is skipped. */
-static void vm_console_emit(void *ctx, const char *line, unsigned len)
-{
-	struct vm *vm = ctx;
-	unsigned shown = MIN(vm->uart_shown, len);
-
-	console_vm_text(vm->name, line + shown, len - shown, true);
-	vm->uart_shown = 0;
-}
-
-/*
- * A vCPU of the VM went idle (WFI). If the VM has input focus and left a partial line
- * (a shell prompt, the echo of what was typed), show it now: it is waiting for input.
- * Partial lines are never shown while the VM is busy writing, so lines from different
- * VMs do not break each other up.
- */
-void vm_console_idle(struct vm *vm)
-{
-	const char *text;
-	unsigned len;
-
-	if (!console_mux_has_focus(vm))
-		return;
-	spin_lock(&vm->lock);
-	len = vpl011_partial(&vm->uart, &text);
-	if (len > vm->uart_shown) {
-		console_vm_text(vm->name, text + vm->uart_shown, len - vm->uart_shown, false);
-		vm->uart_shown = len;
-	}
-	spin_unlock(&vm->lock);
-}
 
 /* Device callbacks run under vm->lock (vm_mmio_access). */
 static int uart_read(void *dev, uint64_t off, unsigned size, uint64_t *val)

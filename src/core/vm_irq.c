@@ -1,8 +1,7 @@
 /*
  * Interrupt delivery to VMs: the glue between interrupt sources (emulated
- * devices, the virtual timer, SGIs, console input) and the virtual GIC
- * model, and the kicks that make a physical CPU notice a new interrupt for
- * the vCPU it runs.
+ * devices, the virtual timer, SGIs) and the virtual GIC model, and the kicks
+ * that make a physical CPU notice a new interrupt for the vCPU it runs.
  */
 #include <keel/cpu.h>
 #include <keel/vm.h>
@@ -44,30 +43,4 @@ void vm_uart_irq_update(struct vm *vm)
 	vm->uart_irq_line = level;
 	if (!vgic_set_level(&vm->vgic, 0, VM_UART_INTID, level, &kick))
 		vm_irq_kick(vm, kick);
-}
-
-/* Move queued input into the UART's receive FIFO as far as it has room. */
-void vm_console_input_refill(struct vm *vm)
-{
-	while (vm->input_count && vpl011_rx_push(&vm->uart, vm->input[vm->input_head])) {
-		vm->input_head = (vm->input_head + 1) % VM_INPUT_QUEUE;
-		vm->input_count--;
-	}
-	vm_uart_irq_update(vm);
-}
-
-/*
- * Typed bytes wait in keel's queue until the guest's UART has room (its FIFO holds one byte
- * until the guest enables it): a whole line typed at once is not lost to an overrun. Bytes
- * beyond the queue are dropped.
- */
-void vm_console_input(struct vm *vm, const uint8_t *bytes, unsigned n)
-{
-	spin_lock(&vm->lock);
-	if (vm->state == VM_RUNNING) {
-		for (unsigned i = 0; i < n && vm->input_count < VM_INPUT_QUEUE; i++)
-			vm->input[(vm->input_head + vm->input_count++) % VM_INPUT_QUEUE] = bytes[i];
-		vm_console_input_refill(vm);
-	}
-	spin_unlock(&vm->lock);
 }

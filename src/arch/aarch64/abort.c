@@ -57,29 +57,15 @@ static bool guest_fetch_insn(const struct vcpu *v, uint32_t *insn)
 	return true;
 }
 
-static uint64_t *guest_sp_slot(struct vcpu *v, uint64_t *tmp)
-{
-	if ((v->regs.spsr & PSR_MODE_MASK) == PSR_MODE_EL1h)
-		*tmp = read_sysreg(sp_el1);
-	else
-		*tmp = read_sysreg(sp_el0);
-	return tmp;
-}
-
+/* Writeback to the base register; 31 is the SP of the guest's current exception level. */
 static void guest_base_writeback(struct vcpu *v, unsigned rn, int64_t offset)
 {
-	uint64_t sp;
-
-	if (rn < 31) {
+	if (rn < 31)
 		v->regs.x[rn] += (uint64_t)offset;
-		return;
-	}
-	guest_sp_slot(v, &sp);
-	sp += (uint64_t)offset;
-	if ((v->regs.spsr & PSR_MODE_MASK) == PSR_MODE_EL1h)
-		write_sysreg(sp_el1, sp);
+	else if ((v->regs.spsr & PSR_MODE_MASK) == PSR_MODE_EL1h)
+		write_sysreg(sp_el1, read_sysreg(sp_el1) + (uint64_t)offset);
 	else
-		write_sysreg(sp_el0, sp);
+		write_sysreg(sp_el0, read_sysreg(sp_el0) + (uint64_t)offset);
 }
 
 static uint64_t size_mask(unsigned size)
