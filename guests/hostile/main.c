@@ -7,6 +7,7 @@
  */
 #include "guest/guest.h"
 #include "guest/testdev.h"
+#include "guest/gic.h"
 
 const char guest_name[] = "hostile";
 
@@ -44,6 +45,37 @@ static void wild_mmio(void)
 	}
 	checkf("wild-reads-abort", bad_r == 0, "%u reads without an external abort", bad_r);
 	checkf("wild-writes-abort", bad_w == 0, "%u writes without an external abort", bad_w);
+}
+
+/*
+ * The virtual GIC from a hostile guest: random accesses of every size at random offsets of
+ * the distributor and redistributor windows (each completes or aborts), random values
+ * written to the SGI generation register. keel's model must come out of it unharmed.
+ */
+#define GIC_ABUSE_ACCESSES	2000
+#define GIC_ABUSE_SGIS		500
+
+static void gic_abuse(void)
+{
+	uint64_t gicd = gic_dist_base(), gicr = gic_redist_base(0);
+	unsigned odd = 0;
+
+	for (unsigned i = 0; i < GIC_ABUSE_ACCESSES; i++) {
+		unsigned size = 1u << (rng() % 4);
+		bool dist = rng() & 1;
+		uint64_t base = dist ? gicd : gicr, span = dist ? 0x10000 : 0x20000 * env.ncpus;
+		uint64_t a = base + ((rng() % span) & ~(uint64_t)(size - 1)), v;
+		struct fault f = (rng() & 1) ? probe_read(a, size, &v) : probe_write(a, size, rng());
+
+		if (f.taken && !fault_is_sea(&f, a) && odd++ < 4)
+			printf("NOTE gic access%u 0x%lx: ESR 0x%lx\n", size * 8, (unsigned long)a,
+			       (unsigned long)f.esr);
+	}
+	for (unsigned i = 0; i < GIC_ABUSE_SGIS; i++)
+		write_sysreg(S3_0_C12_C11_5, rng());   /* ICC_SGI1R_EL1: any value at all */
+	isb();
+	checkf("gic-abuse-aborts-only", odd == 0, "%u GIC accesses took something else than an external abort", odd);
+	check_eq("gic-still-gicv3", (mmio_read32(gicd + GICD_PIDR2) >> 4) & 0xf, 3);
 }
 
 static void unknown_sysregs(void)
@@ -134,5 +166,9 @@ void guest_main(void)
 	wild_mmio();
 	unknown_sysregs();
 	bad_hypercalls();
+	if (gic_init())
+		gic_abuse();
+	else
+		check("gic-init", false);
 	final_act();
 }
