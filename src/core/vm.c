@@ -89,7 +89,7 @@ static int testdev_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	return vtestdev_write(dev, off, size, val);
 }
 
-static void vm_add_device(struct vm *vm, const char *name, uint64_t base, uint64_t size,
+static struct mmio_device *vm_add_device(struct vm *vm, const char *name, uint64_t base, uint64_t size,
 			  int (*rd)(void *, uint64_t, unsigned, uint64_t *),
 			  int (*wr)(void *, uint64_t, unsigned, uint64_t), void *dev)
 {
@@ -101,6 +101,7 @@ static void vm_add_device(struct vm *vm, const char *name, uint64_t base, uint64
 	d->read = rd;
 	d->write = wr;
 	d->dev = dev;
+	return d;
 }
 
 /* Reset state of the VM's interrupt controller and the virtual timer's hardware link. */
@@ -118,11 +119,11 @@ static int vm_init_vgic(struct vm *vm)
 static void vm_init_devices(struct vm *vm, const struct vm_config *cfg)
 {
 	vpl011_init(&vm->uart, vm_console_emit, vm);
-	vm_add_device(vm, "gicd", CONFIG_GICD_BASE, VGIC_GICD_SIZE, gicd_read, gicd_write, vm);
-	vm_add_device(vm, "gicr", CONFIG_GICR_BASE, vm->nr_vcpus * VGIC_GICR_STRIDE, gicr_read,
-		      gicr_write, vm);
-	vm->devices[0].irq_state = vm->devices[1].irq_state = true;
+	/* The UART first: the lookup is a linear scan, and the console is the busiest device. */
 	vm_add_device(vm, "pl011", cfg->uart_base, VPL011_SIZE, uart_read, uart_write, vm);
+	vm_add_device(vm, "gicd", CONFIG_GICD_BASE, VGIC_GICD_SIZE, gicd_read, gicd_write, vm)->irq_state = true;
+	vm_add_device(vm, "gicr", CONFIG_GICR_BASE, vm->nr_vcpus * VGIC_GICR_STRIDE, gicr_read,
+		      gicr_write, vm)->irq_state = true;
 	if (cfg->has_testdev) {
 		vtestdev_init(&vm->testdev);
 		vm_add_device(vm, "keel,test-device", cfg->testdev_base, VTESTDEV_SIZE,

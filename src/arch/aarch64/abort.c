@@ -113,20 +113,19 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 		inject_dabt(v, far);
 		return;
 	}
-	if (vm_ipa_to_pa(v->vm, ipa, 1, &pa)) {
-		trap_dump_guest(v, esr);
-		vm_stop(v->vm, "stopped: stage-2 fault on its own RAM at IPA 0x%llx (keel bug)",
-			(unsigned long long)ipa);
-		return;
-	}
-	if (esr & ESR_ISS_DABT_CM) {
-		/* Cache maintenance by VA on a device or a hole: nothing to maintain. */
-		v->regs.elr += 4;
-		return;
-	}
-	dev = vm_find_device(v->vm, ipa);
+	/* Device windows never overlap RAM (the configuration is checked), so look there first:
+	 * it is the path every emulated access takes. */
+	dev = (esr & ESR_ISS_DABT_CM) ? NULL : vm_find_device(v->vm, ipa);
 	if (!dev) {
-		inject_dabt(v, far);
+		if (vm_ipa_to_pa(v->vm, ipa, 1, &pa)) {
+			trap_dump_guest(v, esr);
+			vm_stop(v->vm, "stopped: stage-2 fault on its own RAM at IPA 0x%llx (keel bug)",
+				(unsigned long long)ipa);
+		} else if (esr & ESR_ISS_DABT_CM) {
+			v->regs.elr += 4; /* cache maintenance by VA on a device or a hole: a no-op */
+		} else {
+			inject_dabt(v, far);
+		}
 		return;
 	}
 	if (dev->irq_state)
