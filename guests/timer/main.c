@@ -2,7 +2,8 @@
  * The virtual timer (CNTV_CTL/CVAL/TVAL_EL0) through the GIC: it fires its
  * PPI after the programmed delay and not before, wakes WFI, is held back by
  * IMASK and by the GIC's enable, ticks periodically; the virtual counter and
- * its frequency; under keel, the EL1 physical timer is UNDEFINED.
+ * its frequency; the EL1 physical timer (CNTP_*) is the guest's too: keel
+ * switches it with the vCPU and forwards its PPI.
  */
 #include "guest/gic.h"
 #include "guest/guest.h"
@@ -28,6 +29,10 @@ const char guest_name[] = "timer";
 
 static unsigned vtimer_intid = VTIMER_INTID_DEFAULT;
 
+#define PTIMER_INTID		30	/* PPI 14: the EL1 physical timer */
+static volatile uint32_t ptimer_fired;
+static volatile uint64_t ptimer_fire_count;
+
 /* Filled by the handler. */
 static volatile uint32_t fired, stray, stray_intid;
 static volatile uint64_t fire_time[TICKS], fire_cval[TICKS];
@@ -41,6 +46,13 @@ static void on_irq(uint32_t intid)
 	uint64_t now = timer_count();
 	uint32_t n = fired;
 
+	if (intid == PTIMER_INTID) {
+		ptimer_fire_count = read_sysreg(cntpct_el0);
+		write_sysreg(cntp_ctl_el0, 0);   /* level output: stop it before EOI */
+		isb();
+		__atomic_store_n(&ptimer_fired, ptimer_fired + 1, __ATOMIC_RELEASE);
+		return;
+	}
 	if (intid != vtimer_intid) {
 		stray++;
 		stray_intid = intid;
@@ -301,17 +313,6 @@ static void check_periodic(void)
 
 /* ---------------------------------------------------------------- physical timer */
 
-#define SYSREG_FAULT(insn) ({ struct fault __f; uint64_t __v = 0; \
-	expect_fault_begin(); \
-	__asm__ volatile(insn : "+r"(__v) :: "memory"); \
-	__f = expect_fault_end(); __f; })
-
-static void check_undef(const char *name, struct fault f)
-{
-	checkf(name, f.taken && f.ec == EC_UNKNOWN, "taken %d ESR 0x%lx", f.taken,
-	       (unsigned long)f.esr);
-}
-
 static void check_physical_timer(void)
 {
 	uint64_t p0 = read_sysreg(cntpct_el0), p1;
@@ -320,16 +321,32 @@ static void check_physical_timer(void)
 	p1 = read_sysreg(cntpct_el0);
 	checkf("cntpct-readable", p1 > p0, "CNTPCT_EL0 %lu -> %lu", (unsigned long)p0,
 	       (unsigned long)p1);
-	if (!env.under_keel) {
-		skip("cntp-undefined", "not under keel (the EL1 physical timer is real here)");
-		return;
-	}
-	check_undef("cntp-ctl-read-undef", SYSREG_FAULT("mrs %0, cntp_ctl_el0"));
-	check_undef("cntp-ctl-write-undef", SYSREG_FAULT("msr cntp_ctl_el0, %0"));
-	check_undef("cntp-cval-read-undef", SYSREG_FAULT("mrs %0, cntp_cval_el0"));
-	check_undef("cntp-cval-write-undef", SYSREG_FAULT("msr cntp_cval_el0, %0"));
-	check_undef("cntp-tval-read-undef", SYSREG_FAULT("mrs %0, cntp_tval_el0"));
-	check_undef("cntp-tval-write-undef", SYSREG_FAULT("msr cntp_tval_el0, %0"));
+}
+
+/* The EL1 physical timer fires its own PPI, not before its deadline, once. */
+static void check_physical_timer_irq(void)
+{
+	uint64_t deadline;
+	bool ok;
+
+	gic_irq_set_priority(PTIMER_INTID, GIC_PRIO_DEFAULT);
+	gic_irq_enable(PTIMER_INTID);
+	ptimer_fired = 0;
+	deadline = read_sysreg(cntpct_el0) + ms_ticks(DELAY_MS);
+	write_sysreg(cntp_cval_el0, deadline);
+	write_sysreg(cntp_ctl_el0, CNTV_CTL_ENABLE);
+	isb();
+	irq_enable();
+	ok = WAIT_UNTIL(__atomic_load_n(&ptimer_fired, __ATOMIC_ACQUIRE) > 0, DELAY_MS + WAIT_MS);
+	checkf("ptimer-fires", ok, "no PPI %u within %u ms", PTIMER_INTID, DELAY_MS + WAIT_MS);
+	checkf("ptimer-not-early", !ok || ptimer_fire_count >= deadline,
+	       "fired at %lu, deadline %lu", (unsigned long)ptimer_fire_count, (unsigned long)deadline);
+	delay_us(QUIET_MS * 1000);
+	checkf("ptimer-once", ptimer_fired == 1, "fired %u times", ptimer_fired);
+	irq_disable();
+	write_sysreg(cntp_ctl_el0, 0);
+	isb();
+	gic_irq_disable(PTIMER_INTID);
 }
 
 void guest_main(void)
@@ -351,4 +368,5 @@ void guest_main(void)
 	check_masking();
 	check_periodic();
 	gic_irq_disable(vtimer_intid);
+	check_physical_timer_irq();
 }

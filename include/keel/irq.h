@@ -5,9 +5,11 @@
 #include <keel/types.h>
 
 /* The physical interrupts keel cares about, from the boot device tree. */
-void irq_init(unsigned vtimer_intid, unsigned maint_intid, unsigned uart_intid);
+void irq_init(unsigned vtimer_intid, unsigned ptimer_intid, unsigned maint_intid,
+	      unsigned uart_intid);
 unsigned irq_vtimer_intid(void);
-/* Per CPU: enable the private interrupts keel takes (kick SGI, virtual timer, maintenance). */
+unsigned irq_ptimer_intid(void);
+/* Per CPU: enable the private interrupts keel takes (guest timers, maintenance). */
 void irq_init_cpu(uint64_t gicr);
 /* Acknowledge and handle every pending physical interrupt. */
 void irq_handle(void);

@@ -104,15 +104,19 @@ static struct mmio_device *vm_add_device(struct vm *vm, const char *name, uint64
 	return d;
 }
 
-/* Reset state of the VM's interrupt controller and the virtual timer's hardware link. */
+/* Reset state of the VM's interrupt controller and its timers' hardware links. */
 static int vm_init_vgic(struct vm *vm)
 {
 	unsigned vtimer = vm->platform->timer_intid[PLATFORM_TIMER_VIRT];
+	unsigned ptimer = vm->platform->timer_intid[PLATFORM_TIMER_PHYS];
 	int ret = vgic_init(&vm->vgic, vm->nr_vcpus);
 
 	vgic_set_hw_deactivate(&vm->vgic, vcpu_hw_irq_deactivate, vm);
-	for (unsigned i = 0; i < vm->nr_vcpus && !ret; i++)
+	for (unsigned i = 0; i < vm->nr_vcpus && !ret; i++) {
 		ret = vgic_link_hw(&vm->vgic, i, vtimer, vtimer);
+		if (!ret)
+			ret = vgic_link_hw(&vm->vgic, i, ptimer, ptimer);
+	}
 	return ret;
 }
 

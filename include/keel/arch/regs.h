@@ -25,7 +25,7 @@ struct vcpu_sysregs {
 	uint64_t tpidr_el0, tpidrro_el0, tpidr_el1;
 	uint64_t sp_el0, sp_el1, elr_el1, spsr_el1;
 	uint64_t esr_el1, far_el1, afsr0_el1, afsr1_el1, par_el1;
-	uint64_t cntkctl_el1, cntv_ctl_el0, cntv_cval_el0;
+	uint64_t cntkctl_el1, cntv_ctl_el0, cntv_cval_el0, cntp_ctl_el0, cntp_cval_el0;
 	uint64_t csselr_el1, mdscr_el1;
 	uint64_t vmpidr_el2, vpidr_el2;
 };

@@ -31,7 +31,8 @@ void cpu_set_current(struct cpu *c)
  * EL2 controls that are the same for every guest (docs/architecture.md):
  * debug, PMU, SPE and trace trapped; SVE, SME, AMU and trace registers
  * trapped; FP/SIMD left to the guest; the guest reads the physical counter
- * but cannot program the EL1 physical timer.
+ * and owns the EL1 physical timer (switched with the vCPU, its interrupt
+ * forwarded like the virtual timer's).
  */
 void cpu_init_el2(void)
 {
@@ -40,7 +41,7 @@ void cpu_init_el2(void)
 	write_sysreg(mdcr_el2, hpmn | MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA |
 			       MDCR_TPMS | MDCR_TTRF);
 	write_sysreg(cptr_el2, CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM);
-	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN);
+	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vttbr_el2, 0);
 	write_sysreg(hcr_el2, vcpu_hcr_value()); /* IMO: interrupts come to EL2 even while idle */

@@ -1,7 +1,7 @@
 /*
- * keel's physical interrupts at EL2: the kick SGI, the virtual timer (forwarded
- * to the vCPU running here with the list register HW bit), the vGIC maintenance
- * interrupt and the console's receive interrupt.
+ * keel's physical interrupts at EL2: the kick SGI, the guest's virtual and EL1
+ * physical timers (forwarded to the vCPU running here with the list register HW
+ * bit), the vGIC maintenance interrupt and the console's receive interrupt.
  *
  * keel runs the GIC CPU interface with EOImode 1: end of interrupt drops the
  * running priority, deactivation is separate. A forwarded timer interrupt is
@@ -14,11 +14,12 @@
 #include <keel/irq.h>
 #include <keel/vm.h>
 
-static unsigned vtimer_intid, maint_intid, uart_intid;
+static unsigned vtimer_intid, ptimer_intid, maint_intid, uart_intid;
 
-void irq_init(unsigned vtimer, unsigned maint, unsigned uart)
+void irq_init(unsigned vtimer, unsigned ptimer, unsigned maint, unsigned uart)
 {
 	vtimer_intid = vtimer;
+	ptimer_intid = ptimer;
 	maint_intid = maint;
 	uart_intid = uart;
 }
@@ -28,21 +29,27 @@ unsigned irq_vtimer_intid(void)
 	return vtimer_intid;
 }
 
+unsigned irq_ptimer_intid(void)
+{
+	return ptimer_intid;
+}
+
 void irq_init_cpu(uint64_t gicr)
 {
 	gicv3_enable_private(gicr, vtimer_intid);
+	gicv3_enable_private(gicr, ptimer_intid);
 	if (maint_intid)
 		gicv3_enable_private(gicr, maint_intid);
 }
 
-/* The guest's virtual timer fired: hand it to the vCPU loaded here, if any. */
-static bool vtimer_forward(void)
+/* One of the guest's timers fired: hand it to the vCPU loaded here, if any. */
+static bool guest_timer_forward(unsigned intid)
 {
 	struct vcpu *v = this_cpu()->vcpu;
 
 	if (!v)
 		return false;
-	vm_irq_set_level(v->vm, v->index, vtimer_intid, true);
+	vm_irq_set_level(v->vm, v->index, intid, true);
 	return true;
 }
 
@@ -54,7 +61,7 @@ void irq_handle(void)
 		if (intid >= GIC_INTID_SPURIOUS)
 			return;
 		gicv3_eoi(intid);
-		if (intid == vtimer_intid && vtimer_forward())
+		if ((intid == vtimer_intid || intid == ptimer_intid) && guest_timer_forward(intid))
 			continue;
 		if (intid == maint_intid)
 			vgic_hw_maintenance(this_cpu()->vcpu);

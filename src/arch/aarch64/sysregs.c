@@ -33,6 +33,8 @@ void sysregs_save(struct vcpu_sysregs *s)
 	s->cntkctl_el1 = read_sysreg(cntkctl_el1);
 	s->cntv_ctl_el0 = read_sysreg(cntv_ctl_el0);
 	s->cntv_cval_el0 = read_sysreg(cntv_cval_el0);
+	s->cntp_ctl_el0 = read_sysreg(cntp_ctl_el0);
+	s->cntp_cval_el0 = read_sysreg(cntp_cval_el0);
 	s->csselr_el1 = read_sysreg(csselr_el1);
 	s->mdscr_el1 = read_sysreg(mdscr_el1);
 	s->vmpidr_el2 = read_sysreg(vmpidr_el2);
@@ -66,6 +68,8 @@ void sysregs_restore(const struct vcpu_sysregs *s)
 	write_sysreg(cntkctl_el1, s->cntkctl_el1);
 	write_sysreg(cntv_cval_el0, s->cntv_cval_el0);
 	write_sysreg(cntv_ctl_el0, s->cntv_ctl_el0);
+	write_sysreg(cntp_cval_el0, s->cntp_cval_el0);
+	write_sysreg(cntp_ctl_el0, s->cntp_ctl_el0);
 	write_sysreg(csselr_el1, s->csselr_el1);
 	write_sysreg(mdscr_el1, s->mdscr_el1);
 	write_sysreg(vmpidr_el2, s->vmpidr_el2);

@@ -71,8 +71,10 @@ void vcpu_put(struct vcpu *v)
 	 * off, and its timer interrupt (left active for the guest to deactivate) inactive. */
 	write_sysreg(sctlr_el1, SCTLR_EL1_RES1);
 	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(cntp_ctl_el0, 0);
 	isb();
 	gicv3_clear_active_private(c->gicr_base, irq_vtimer_intid());
+	gicv3_clear_active_private(c->gicr_base, irq_ptimer_intid());
 	v->loaded = false;
 	c->vcpu = NULL;
 	c->regs = NULL;
@@ -82,7 +84,7 @@ void vcpu_hw_irq_deactivate(void *ctx, unsigned vcpu, uint32_t pintid)
 {
 	struct vm *vm = ctx;
 
-	/* Only private interrupts are linked (the virtual timer); clear it where it lives. */
+	/* Only private interrupts are linked (the guest's timers); clear it where it lives. */
 	if (vcpu < vm->nr_vcpus && pintid < 32)
 		gicv3_clear_active_private(cpus[vm->vcpus[vcpu].pcpu].gicr_base, pintid);
 }
