@@ -70,7 +70,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Ii
 	-DKEEL_HOST -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(B)/unit/test_%,$(wildcard tests/unit/test_*.c))
 
-$(B)/unit/test_%: tests/unit/test_%.c $(wildcard include/keel/*.h) $(KEEL_SRCS)
+$(B)/unit/test_%: tests/unit/test_%.c $(wildcard include/keel/*.h include/keel/*/*.h tests/unit/*.h tests/unit/dt_fixture.c) $(KEEL_SRCS)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) $< $(shell sed -n 's|^// deps:||p' $<) -lcmocka -lfdt -o $@
 

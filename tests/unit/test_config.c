@@ -1,4 +1,4 @@
-// deps: src/core/config.c src/platform/platform.c
+// deps: src/core/config.c src/platform/platform.c tests/unit/dt_fixture.c
 /*
  * config_parse on configs/default.dts and on the fixtures tests/unit/configs/cfg-*.dts,
  * compiled here with dtc through popen. Run from the top of the tree (as `make unit` does).
@@ -13,6 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "dt_fixture.h"
+
 #include <keel/config.h>
 
 #define FIXTURES "tests/unit/configs/"
@@ -22,45 +24,10 @@
 static char err[512];
 static struct keel_config cfg;
 
-/* Read a whole stream into a malloc'd (so 16-byte aligned) buffer. */
-static void *read_stream(FILE *f, size_t *size)
-{
-	size_t cap = 4096, len = 0, n;
-	char *buf = malloc(cap);
-
-	assert_non_null(buf);
-	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
-		len += n;
-		if (len == cap) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-	}
-	*size = len;
-	return buf;
-}
-
-/* Compile a .dts with dtc; fails the test if dtc does. */
-static void *dtc_compile(const char *dts, size_t *size)
-{
-	char cmd[512];
-	void *blob;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb -o - %s", dts);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	blob = read_stream(f, size);
-	if (pclose(f) != 0 || !*size)
-		fail_msg("dtc failed on %s (run the tests from the top of the tree)", dts);
-	return blob;
-}
-
 static int parse_path(const char *dts, unsigned nr_pcpus, unsigned ipa_bits)
 {
 	size_t size;
-	void *fdt = dtc_compile(dts, &size);
+	void *fdt = dt_fixture_compile(dts, &size);
 	int r;
 
 	memset(err, 0, sizeof(err));
@@ -291,7 +258,7 @@ static void test_bad_blob(void **state)
 	assert_non_null(strstr(err, "config: 0 bytes"));
 
 	/* a module shorter than the blob's header says: truncated */
-	fdt = dtc_compile("configs/default.dts", &size);
+	fdt = dt_fixture_compile("configs/default.dts", &size);
 	/* libfdt wants 8-byte aligned blobs */
 	misaligned = malloc(size + 4);
 	assert_non_null(misaligned);

@@ -1,4 +1,4 @@
-// deps: src/platform/platform.c
+// deps: src/platform/platform.c tests/unit/dt_fixture.c
 /*
  * platform_parse on QEMU virt's own device tree (build/qemu-virt.dtb, made by
  * `make build/qemu-virt.dtb`, a prerequisite of `make unit`) and on hand-written
@@ -14,59 +14,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "dt_fixture.h"
+
 #include <keel/platform.h>
 
 #define FIXTURES "tests/unit/configs/"
 #define QEMU_DTB "build/qemu-virt.dtb"
 
 static char err[256];
-
-/* Read a whole stream into a malloc'd (so 16-byte aligned) buffer. */
-static void *read_stream(FILE *f, size_t *size)
-{
-	size_t cap = 4096, len = 0, n;
-	char *buf = malloc(cap);
-
-	assert_non_null(buf);
-	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
-		len += n;
-		if (len == cap) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-	}
-	*size = len;
-	return buf;
-}
-
-/* Compile a fixture with dtc; fails the test if dtc does. */
-static void *dtc_compile(const char *dts, size_t *size)
-{
-	char cmd[512];
-	void *blob;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb -o - %s", dts);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	blob = read_stream(f, size);
-	if (pclose(f) != 0 || !*size)
-		fail_msg("dtc failed on %s (run the tests from the top of the tree)", dts);
-	return blob;
-}
-
-static void *load_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	void *blob;
-
-	if (!f)
-		fail_msg("cannot open %s: run `make %s` first (make unit does)", path, path);
-	blob = read_stream(f, size);
-	fclose(f);
-	return blob;
-}
 
 /* Parse a fixture that must be accepted. */
 static void parse_fixture(const char *name, struct platform *p)
@@ -77,7 +32,7 @@ static void parse_fixture(const char *name, struct platform *p)
 	int r;
 
 	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	fdt = dtc_compile(path, &size);
+	fdt = dt_fixture_compile(path, &size);
 	r = platform_parse(fdt, p, err, sizeof(err));
 	free(fdt);
 	if (r)
@@ -90,7 +45,7 @@ static void test_qemu_virt(void **state)
 {
 	struct platform p;
 	size_t size;
-	void *fdt = load_file(QEMU_DTB, &size);
+	void *fdt = dt_fixture_load(QEMU_DTB, &size);
 
 	assert_int_equal(platform_parse(fdt, &p, err, sizeof(err)), 0);
 	assert_string_equal(err, "");
@@ -277,7 +232,7 @@ static void test_errors(void **state)
 		const struct bad_case *b = &bad_cases[i];
 
 		snprintf(path, sizeof(path), FIXTURES "%s", b->fixture);
-		fdt = dtc_compile(path, &size);
+		fdt = dt_fixture_compile(path, &size);
 		memset(err, 0, sizeof(err));
 		r = platform_parse(fdt, &p, err, sizeof(err));
 		free(fdt);
@@ -303,7 +258,7 @@ static void test_small_err_buffer(void **state)
 	char small[8] = "xxxxxxx";
 	struct platform p;
 	size_t size;
-	void *fdt = dtc_compile(FIXTURES "boot-err-no-stdout.dts", &size);
+	void *fdt = dt_fixture_compile(FIXTURES "boot-err-no-stdout.dts", &size);
 
 	assert_int_equal(platform_parse(fdt, &p, small, sizeof(small)), KE_NOENT);
 	assert_string_equal(small, "boot de");

@@ -1,4 +1,4 @@
-// deps: src/core/vmdt.c src/platform/platform.c
+// deps: src/core/vmdt.c src/platform/platform.c tests/unit/dt_fixture.c
 /*
  * vmdt_build: the generated tree is re-read with libfdt and every property checked; it
  * must also pass platform_parse and vmdt_check_given. vmdt_check_given: fixtures
@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "dt_fixture.h"
+
 #include <libfdt.h>
 #include <keel/platform.h>
 #include <keel/vmdt.h>
@@ -25,39 +27,6 @@ static uint64_t buf[BUF_SIZE / 8];
 static char err[256];
 
 /* ------------------------------------------------------------ helpers */
-
-static void *read_stream(FILE *f, size_t *size)
-{
-	size_t cap = 4096, len = 0, n;
-	char *b = malloc(cap);
-
-	assert_non_null(b);
-	while ((n = fread(b + len, 1, cap - len, f)) > 0) {
-		len += n;
-		if (len == cap) {
-			cap *= 2;
-			b = realloc(b, cap);
-			assert_non_null(b);
-		}
-	}
-	*size = len;
-	return b;
-}
-
-static void *dtc_compile(const char *dts, size_t *size)
-{
-	char cmd[512];
-	void *blob;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb -o - %s", dts);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	blob = read_stream(f, size);
-	if (pclose(f) != 0 || !*size)
-		fail_msg("dtc failed on %s (run the tests from the top of the tree)", dts);
-	return blob;
-}
 
 static int node(const void *fdt, const char *path)
 {
@@ -386,7 +355,7 @@ static void test_check_given(void **state)
 		const struct given_case *g = &given_cases[i];
 
 		snprintf(path, sizeof(path), FIXTURES "%s.dts", g->fixture);
-		fdt = dtc_compile(path, &size);
+		fdt = dt_fixture_compile(path, &size);
 		memset(err, 0, sizeof(err));
 		r = vmdt_check_given(fdt, size, &vm, err, sizeof(err));
 		free(fdt);
