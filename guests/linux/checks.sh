@@ -7,8 +7,9 @@
 #   cpuN-runs       a process pinned to CPU N runs there (/proc/self/stat field 39)
 #   timer-5s        a 5 s wait in the shell takes 5 s of the guest's own clock, within
 #                   2 %: this CPU's timer interrupt arrives when it is due
-#   sleep-5s        the same with sleep 5, a process whose end wakes the shell (maybe
-#                   with an IPI from another CPU)
+#   sleep-5s        sleep 5, a process whose end wakes the shell (maybe with an IPI
+#                   from another CPU): not early, at most 1 s late (the integration test
+#                   compares the guest's measure with the host's, within 2 %)
 #   parallel-work   work pinned to every CPU at once all finishes: CPUs wake each other
 #   rcu-expedited   RCU grace periods complete while every CPU is busy (expedited
 #                   grace periods interrupt busy CPUs with IPIs)
@@ -159,7 +160,11 @@ check_timer() {
 	fi
 }
 
-# sleep 5, a process of its own: its end also wakes this shell, maybe on another CPU.
+# sleep 5, a process of its own: its end also wakes this shell, maybe on another CPU, so
+# it includes wake-up latency, which under emulation on a loaded host can reach a few
+# hundred ms. Here: never early (2 %), at most 1 s late. Whether the guest's clock agrees
+# with the host's within 2 % is checked by the integration test, which times the same
+# interval on the host from the "begin" and "took" lines.
 check_sleep() {
 	# Starting and reaping a process is not the timer's error: take the least of three
 	# sleep 0 as that cost. The sleep may be late by that much, never early.
@@ -180,10 +185,10 @@ check_sleep() {
 	read_uptime
 	t=$((now - t0))
 	note "sleep-5s: took $(cs_str "$t") s (guest clock; sleep 0 takes $(cs_str "$cost") s)"
-	if [ "$t" -ge 490 ] && [ $((t - cost)) -le 510 ]; then
+	if [ "$t" -ge 490 ] && [ $((t - cost)) -le 600 ]; then
 		pass sleep-5s
 	else
-		fail sleep-5s "sleep 5 took $(cs_str "$t") s of guest time, not 5 s within 2 %" \
+		fail sleep-5s "sleep 5 took $(cs_str "$t") s of guest time, not 4.90 s to 6 s" \
 			"(plus $(cs_str "$cost") s to start a process)"
 	fi
 }
