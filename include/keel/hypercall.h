@@ -9,7 +9,13 @@
 #include <keel/types.h>
 #include <keel/abi/hypercall.h>
 
-struct vcpu;
+#include <keel/vm.h>
+
+/* An SMCCC result in x0 (negative error codes as 64-bit values). */
+static inline void smccc_set_ret(struct vcpu *v, int64_t x0)
+{
+	v->regs.x[0] = (uint64_t)x0;
+}
 
 /* Function id in w0, arguments x1..; results written to x0..x3. */
 void hypercall_handle(struct vcpu *v);

@@ -13,10 +13,5 @@ unsigned irq_ptimer_intid(void);
 void irq_init_cpu(uint64_t gicr);
 /* Acknowledge and handle every pending physical interrupt. */
 void irq_handle(void);
-/* Console receive interrupt: route the typed bytes (src/core/console_mux.c). */
-void console_mux_rx(void);
-void console_mux_start(void);
-struct vm;
-bool console_mux_has_focus(const struct vm *vm);
 
 #endif

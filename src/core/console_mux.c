@@ -6,7 +6,7 @@
 #include <keel/console.h>
 #include <keel/console_input.h>
 #include <keel/drivers/pl011.h>
-#include <keel/irq.h>
+#include <keel/console_mux.h>
 #include <keel/spinlock.h>
 #include <keel/vm.h>
 

@@ -14,28 +14,23 @@
 #define SMCCC_OWNER_VENDOR_HYP 6
 #define KEEL_NR_CALLS       7
 
-static void set_ret(struct vcpu *v, int64_t x0)
-{
-	v->regs.x[0] = (uint64_t)x0;
-}
-
 static void arch_call(struct vcpu *v, uint32_t fid, uint64_t a1)
 {
 	switch (fid) {
 	case SMCCC_VERSION:
-		set_ret(v, SMCCC_VERSION_1_1);
+		smccc_set_ret(v, SMCCC_VERSION_1_1);
 		break;
 	case SMCCC_ARCH_FEATURES:
 		if ((uint32_t)a1 == SMCCC_VERSION || (uint32_t)a1 == SMCCC_ARCH_FEATURES)
-			set_ret(v, SMCCC_SUCCESS);
+			smccc_set_ret(v, SMCCC_SUCCESS);
 		else if ((uint32_t)a1 == SMCCC_ARCH_WORKAROUND_1 || (uint32_t)a1 == SMCCC_ARCH_WORKAROUND_2 ||
 			 (uint32_t)a1 == SMCCC_ARCH_WORKAROUND_3)
-			set_ret(v, arch_smccc_workaround_feature((uint32_t)a1));
+			smccc_set_ret(v, arch_smccc_workaround_feature((uint32_t)a1));
 		else
-			set_ret(v, SMCCC_NOT_SUPPORTED);
+			smccc_set_ret(v, SMCCC_NOT_SUPPORTED);
 		break;
 	default:
-		set_ret(v, SMCCC_NOT_SUPPORTED);
+		smccc_set_ret(v, SMCCC_NOT_SUPPORTED);
 	}
 }
 
@@ -65,7 +60,7 @@ static void keel_call(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2)
 
 	switch (fid) {
 	case KEEL_HC_VERSION:
-		set_ret(v, KEEL_VERSION_MAJOR << 16 | KEEL_VERSION_MINOR);
+		smccc_set_ret(v, KEEL_VERSION_MAJOR << 16 | KEEL_VERSION_MINOR);
 		break;
 	case KEEL_HC_VM_INFO:
 		r->x[0] = v->vm->id;
@@ -73,14 +68,14 @@ static void keel_call(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2)
 		r->x[2] = v->vm->nr_vcpus;
 		break;
 	case KEEL_HC_CONSOLE_WRITE:
-		set_ret(v, keel_console_write(v, a1, a2));
+		smccc_set_ret(v, keel_console_write(v, a1, a2));
 		break;
 	case KEEL_HC_YIELD:
 		/* Each physical CPU runs one vCPU in this version: nothing to yield to. */
-		set_ret(v, SMCCC_SUCCESS);
+		smccc_set_ret(v, SMCCC_SUCCESS);
 		break;
 	case KEEL_HC_CALL_COUNT:
-		set_ret(v, KEEL_NR_CALLS);
+		smccc_set_ret(v, KEEL_NR_CALLS);
 		break;
 	case KEEL_HC_CALL_UID:
 		r->x[0] = KEEL_UID_0;
@@ -93,7 +88,7 @@ static void keel_call(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2)
 		r->x[1] = KEEL_VERSION_MINOR;
 		break;
 	default:
-		set_ret(v, SMCCC_NOT_SUPPORTED);
+		smccc_set_ret(v, SMCCC_NOT_SUPPORTED);
 	}
 }
 
@@ -105,7 +100,7 @@ void hypercall_handle(struct vcpu *v)
 	uint64_t a1 = r->x[1] & mask, a2 = r->x[2] & mask, a3 = r->x[3] & mask;
 
 	if (!(fid & SMCCC_FAST_CALL)) {
-		set_ret(v, SMCCC_NOT_SUPPORTED); /* yielding calls: keel has none */
+		smccc_set_ret(v, SMCCC_NOT_SUPPORTED); /* yielding calls: keel has none */
 		return;
 	}
 	switch (SMCCC_OWNER(fid)) {
@@ -119,6 +114,6 @@ void hypercall_handle(struct vcpu *v)
 		keel_call(v, fid, a1, a2);
 		break;
 	default:
-		set_ret(v, SMCCC_NOT_SUPPORTED);
+		smccc_set_ret(v, SMCCC_NOT_SUPPORTED);
 	}
 }

@@ -20,6 +20,7 @@
 #include <keel/arch/vgic_hw.h>
 #include <keel/drivers/pl011.h>
 #include <keel/irq.h>
+#include <keel/console_mux.h>
 #include <keel/mem.h>
 #include <keel/panic.h>
 #include <keel/platform.h>

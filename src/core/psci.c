@@ -12,11 +12,6 @@
 #define PSCI_TOS_NOT_PRESENT_MP   2
 #define PSCI_0_2_FN64_BIT         BIT(30)
 
-static void set_ret(struct vcpu *v, int64_t x0)
-{
-	v->regs.x[0] = (uint64_t)x0;
-}
-
 static int64_t psci_cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint64_t ctx)
 {
 	struct vm *vm = v->vm;
@@ -82,13 +77,13 @@ void psci_handle(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2, uint64_
 	/* The SMC32 forms of the calls that take addresses behave like the SMC64 ones. */
 	switch (fid | ((fid & 0xff00ffe0u) == 0x84000000u ? PSCI_0_2_FN64_BIT : 0)) {
 	case PSCI_VERSION | PSCI_0_2_FN64_BIT:
-		set_ret(v, PSCI_VERSION_1_1);
+		smccc_set_ret(v, PSCI_VERSION_1_1);
 		break;
 	case PSCI_CPU_SUSPEND:
 		/* Every power state is a standby: wait for an interrupt like WFI, then return
 		 * success (a powerdown request may be downgraded to standby). */
 		vcpu_block(v);
-		set_ret(v, PSCI_SUCCESS);
+		smccc_set_ret(v, PSCI_SUCCESS);
 		break;
 	case PSCI_CPU_OFF | PSCI_0_2_FN64_BIT:
 		spin_lock(&v->vm->lock);
@@ -96,13 +91,13 @@ void psci_handle(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2, uint64_
 		spin_unlock(&v->vm->lock);
 		break; /* vcpu_exit() takes the vCPU off this CPU */
 	case PSCI_CPU_ON:
-		set_ret(v, psci_cpu_on(v, a1, a2, a3));
+		smccc_set_ret(v, psci_cpu_on(v, a1, a2, a3));
 		break;
 	case PSCI_AFFINITY_INFO:
-		set_ret(v, psci_affinity_info(v, a1, a2));
+		smccc_set_ret(v, psci_affinity_info(v, a1, a2));
 		break;
 	case PSCI_MIGRATE_INFO_TYPE | PSCI_0_2_FN64_BIT:
-		set_ret(v, PSCI_TOS_NOT_PRESENT_MP);
+		smccc_set_ret(v, PSCI_TOS_NOT_PRESENT_MP);
 		break;
 	case PSCI_SYSTEM_OFF | PSCI_0_2_FN64_BIT:
 		vm_stop(v->vm, "powered off by the guest (PSCI SYSTEM_OFF)");
@@ -111,9 +106,9 @@ void psci_handle(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2, uint64_
 		vm_reset(v->vm, "reset by the guest (PSCI SYSTEM_RESET)");
 		break;
 	case PSCI_FEATURES | PSCI_0_2_FN64_BIT:
-		set_ret(v, psci_implemented((uint32_t)a1) ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED);
+		smccc_set_ret(v, psci_implemented((uint32_t)a1) ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED);
 		break;
 	default:
-		set_ret(v, PSCI_NOT_SUPPORTED);
+		smccc_set_ret(v, PSCI_NOT_SUPPORTED);
 	}
 }

@@ -3,7 +3,7 @@
  * partial lines shown when it waits for input), and typed input queued into its UART.
  */
 #include <keel/console.h>
-#include <keel/irq.h>
+#include <keel/console_mux.h>
 #include <keel/vm.h>
 
 /* A whole line from the VM's UART; the part already shown as a partial line is skipped. */

@@ -12,6 +12,7 @@
 #include <keel/cpu.h>
 #include <keel/drivers/gicv3.h>
 #include <keel/irq.h>
+#include <keel/console_mux.h>
 #include <keel/vm.h>
 
 static unsigned vtimer_intid, ptimer_intid, maint_intid, uart_intid;

@@ -65,7 +65,7 @@ static void handle_hvc(struct vcpu *v, uint64_t esr)
 {
 	v->stats.hypercalls++;
 	if (esr_imm16(esr) != 0) {
-		v->regs.x[0] = (uint64_t)(int64_t)SMCCC_NOT_SUPPORTED;
+		smccc_set_ret(v, SMCCC_NOT_SUPPORTED);
 		return;
 	}
 	hypercall_handle(v);
