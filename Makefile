@@ -80,7 +80,7 @@ unit: deps $(UNIT_TESTS) configs $(B)/qemu-virt.dtb
 # The boot device tree QEMU gives keel, as a fixture for the platform tests.
 $(B)/qemu-virt.dtb:
 	@mkdir -p $(B)
-	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3,dumpdtb=$@ -cpu max -smp 4 -m 2G -nographic >/dev/null
+	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3,dumpdtb=$@ -cpu max -smp 4 -m 2G -nic none -nographic >/dev/null
 
 # ---------------------------------------------------------------- top-level targets
 deps:

@@ -11,7 +11,7 @@
 # host package and take only libfdt.a out of the arm64 .deb, fetched with apt-get download.
 set -eu
 
-HOST_PKGS="gcc make gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu libfdt-dev
+HOST_PKGS="gcc libc6-dev make gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu libfdt-dev
 device-tree-compiler qemu-system-arm libcmocka-dev python3-pytest python3-pexpect"
 # Not needed: libc6-dev-arm64-cross (keel and the guests build against picolibc).
 

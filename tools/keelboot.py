@@ -261,7 +261,9 @@ def parse_size(text):
 
 
 def machine_args(smp, mem):
-    return ["-M", MACHINE, "-cpu", CPU, "-smp", str(smp), "-m", str(mem)]
+    # -nic none: no default network card, whose option ROM (efi-virtio.rom) lives in
+    # ipxe-qemu, a package qemu-system-arm only recommends.
+    return ["-M", MACHINE, "-cpu", CPU, "-smp", str(smp), "-m", str(mem), "-nic", "none"]
 
 
 def qemu_path():

@@ -45,7 +45,7 @@ def bootargs(smp, test=None):
 
 def native_argv(smp=4, mem="1G", test=None, icount=False, no_reboot=True):
     """The QEMU command that boots build/linux's kernel and initramfs without keel."""
-    argv = [shutil.which(QEMU) or QEMU, "-M", "virt,gic-version=3", "-cpu", "max",
+    argv = [shutil.which(QEMU) or QEMU, "-M", "virt,gic-version=3", "-cpu", "max", "-nic", "none",
             "-smp", str(smp), "-m", str(mem), "-nographic",
             "-kernel", str(IMAGE), "-initrd", str(INITRD), "-append", bootargs(smp, test)]
     if icount:
