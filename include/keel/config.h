@@ -8,7 +8,9 @@
  *  - ram_base/ram_size 2 MiB aligned, ram_size >= 2 MiB, RAM end <= 1 << max_ipa_bits;
  *  - 1 <= nr_vcpus <= KEEL_MAX_VCPUS; every vcpu_pcpu[] < nr_pcpus, and no physical CPU is
  *    used by two vCPUs (of any VMs): each physical CPU runs at most one vCPU;
- *  - kernel non-empty; RAW: load_offset 4 KiB aligned and < ram_size; LINUX: load_offset 0;
+ *  - kernel non-empty; RAW: load_offset 4 KiB aligned and below the device tree region
+ *    (< ram_size - VM_LOAD_DTB_REGION, keel/vm_load.h); LINUX: load_offset 0 (the Image
+ *    header's text_offset is checked when the VM is created: it needs the module's bytes);
  *  - the 4 KiB windows at uart_base and (if has_testdev) testdev_base are 4 KiB aligned,
  *    below the IPA limit, and overlap neither RAM nor each other.
  * Boot module names (kernel, initrd, dtb) are not looked up here: the loader does that.

@@ -24,6 +24,7 @@
 #include <keel/vpl011.h>
 #include <keel/vtestdev.h>
 #include <keel/vgic.h>
+#include <keel/vm_load.h>
 
 #define VM_MAX_DEVICES 6
 #define VM_UART_INTID  33   /* SPI 1, as on QEMU virt */
@@ -88,6 +89,8 @@ struct vm {
 	unsigned nr_devices;
 	struct mmio_device devices[VM_MAX_DEVICES];
 	uint64_t entry_ipa, dtb_ipa, initrd_ipa, initrd_size;
+	struct vm_load_plan load;          /* where its images go, validated once at creation */
+	const struct boot_module *kernel_mod, *initrd_mod, *dtb_mod;   /* NULL: none */
 	const struct platform *platform;   /* where its boot modules are, for restarts */
 	bool restart_pending;              /* SYSTEM_RESET: rebuild and start once every vCPU left */
 	unsigned restarts;

@@ -7,6 +7,7 @@
  */
 #include <keel/config.h>
 #include <keel/platform.h>
+#include <keel/vm_load.h>
 
 #include <libfdt.h>
 #include <stdarg.h>
@@ -279,6 +280,13 @@ static int cfg_parse_load_offset(const struct cfg_ctx *c, int node, struct vm_co
 	if (vm->load_offset >= vm->ram_size)
 		return cfg_fail(c, KE_RANGE, "load-offset 0x%llx is outside the VM's RAM (0x%llx "
 				"bytes); lower it", ull(vm->load_offset), ull(vm->ram_size));
+	/* Checked here, before any VM starts, so that no restart can ever meet it either. */
+	if (vm->load_offset >= vm_load_kernel_room(vm->ram_size))
+		return cfg_fail(c, KE_RANGE, "load-offset 0x%llx is in the top 2 MiB of the VM's RAM "
+				"(0x%llx-0x%llx), which holds its device tree; the kernel must start "
+				"below 0x%llx: lower it or give the VM more memory",
+				ull(vm->load_offset), ull(vm_load_kernel_room(vm->ram_size)),
+				ull(vm->ram_size - 1), ull(vm_load_kernel_room(vm->ram_size)));
 	return 0;
 }
 
@@ -530,6 +538,21 @@ static int cfg_parse_root(struct cfg_ctx *c, struct keel_config *cfg)
 	return 0;
 }
 
+/*
+ * Names identify VMs on the console and in messages. dtc refuses two nodes of one name,
+ * but a blob from elsewhere need not have gone through dtc.
+ */
+static int cfg_check_unique(const struct cfg_ctx *c, const struct keel_config *cfg,
+			    const struct vm_config *vm)
+{
+	for (unsigned i = 0; i < cfg->nr_vms; i++)
+		if (!strcmp(cfg->vms[i].name, vm->name))
+			return cfg_fail(c, KE_EXIST, "VM node %u has the same name as VM node %u "
+					"(/%s); their console lines could not be told apart, so give "
+					"each VM its own name", vm->id + 1, i + 1, vm->name);
+	return 0;
+}
+
 static int cfg_parse_vms(struct cfg_ctx *c, struct keel_config *cfg, bool *pinned)
 {
 	unsigned n = 0;
@@ -548,6 +571,8 @@ static int cfg_parse_vms(struct cfg_ctx *c, struct keel_config *cfg, bool *pinne
 
 		vm->id = cfg->nr_vms;
 		r = cfg_parse_vm(c, node, vm, &pinned[cfg->nr_vms]);
+		if (!r)
+			r = cfg_check_unique(c, cfg, vm);
 		if (r)
 			return r;
 		cfg->nr_vms++;

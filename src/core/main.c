@@ -40,6 +40,7 @@ void cpu_init_el2(void);
 
 static struct platform platform;
 static struct keel_config config;
+static const char *config_file;   /* the configuration module's name, for messages */
 static char errbuf[512];
 
 static uint32_t be32(uint32_t v)
@@ -107,6 +108,7 @@ static void boot_load_config(void)
 		klog("config error: %s", errbuf);
 		boot_fail("fix the configuration and boot again");
 	}
+	config_file = m->name;
 	keel_poweroff_when_idle = config.poweroff_when_idle;
 	klog("config %s: %u VM(s)", m->name, config.nr_vms);
 }
@@ -161,7 +163,8 @@ static void boot_create_vms(void)
 				boot_fail(errbuf);
 			}
 		if (vm_create(&vms[i], cfg, &platform, errbuf, sizeof(errbuf))) {
-			klog("config error: /%s: %s", cfg->name, errbuf);
+			/* The same "<file>: <node>: ..." form as config_parse (docs/config.md). */
+			klog("config error: %s: /%s: %s", config_file, cfg->name, errbuf);
 			boot_fail("fix the configuration and boot again");
 		}
 	}

@@ -5,6 +5,7 @@
  */
 #include <keel/arch/cache.h>
 #include <keel/arch/mmu.h>
+#include <keel/arch/stage2.h>
 #include <keel/arch/sysreg.h>
 #include <keel/console.h>
 #include <keel/cpu.h>
@@ -12,16 +13,11 @@
 #include <keel/mem.h>
 #include <keel/platform.h>
 #include <keel/vm.h>
+#include <keel/vm_load.h>
 #include <keel/vmdt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#define VM_DTB_REGION     SZ_2M          /* the device tree gets the top 2 MiB of RAM */
-#define VM_DTB_MAX        (64 * 1024)    /* generated trees are far smaller */
-#define IMAGE_HEADER_SIZE 64
-#define IMAGE_MAGIC       0x644d5241u    /* "ARM\x64" */
-#define IMAGE_DEFAULT_TEXT_OFFSET 0x80000
 
 struct vm vms[KEEL_MAX_VMS];
 unsigned nr_vms;
@@ -135,11 +131,6 @@ static void vm_init_devices(struct vm *vm, const struct vm_config *cfg)
 	}
 }
 
-static void *ipa_ptr(const struct vm *vm, uint64_t ipa)
-{
-	return (void *)(uintptr_t)(vm->ram_pa + (ipa - vm->ram_ipa));
-}
-
 static int vm_alloc_ram(struct vm *vm, char *err, size_t errlen)
 {
 	uint64_t align = (vm->ram_size >= SZ_1G && IS_ALIGNED(vm->ram_ipa, SZ_1G)) ? SZ_1G : SZ_2M;
@@ -167,111 +158,76 @@ static const struct boot_module *find_module(const struct platform *p, const cha
 	return m;
 }
 
-static uint32_t le32(const uint8_t *p)
+static const void *module_bytes(const struct boot_module *m)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return (const void *)(uintptr_t)m->base;
 }
 
-static uint64_t le64(const uint8_t *p)
+/*
+ * Where keel may write len bytes at offset off of the VM's RAM, or NULL. Every byte keel
+ * puts into guest RAM (kernel, initrd, device tree, given or generated) goes through here,
+ * so the bound is checked in one place, without wrapping, even for a validated plan.
+ */
+static void *vm_ram_window(struct vm *vm, uint64_t off, uint64_t len)
 {
-	return le32(p) | (uint64_t)le32(p + 4) << 32;
+	if (!vm_load_range_ok(vm->ram_size, off, len))
+		return NULL;
+	return (void *)(uintptr_t)(vm->ram_pa + off);
 }
 
-/* Load the kernel; sets vm->entry_ipa and *end (offset of its end in RAM). */
-static int vm_load_kernel(struct vm *vm, const struct vm_config *cfg, const struct platform *p,
-			  uint64_t *end, char *err, size_t errlen)
+static int vm_copy_in(struct vm *vm, uint64_t off, const void *src, uint64_t len)
 {
-	const struct boot_module *m = find_module(p, "kernel", cfg->kernel, err, errlen);
-	const uint8_t *img;
-	uint64_t offset, span;
+	void *dst = vm_ram_window(vm, off, len);
 
-	if (!m)
-		return KE_NOENT;
-	img = (const uint8_t *)(uintptr_t)m->base;
-	span = m->size;
-	if (cfg->kernel_format == KERNEL_FORMAT_RAW) {
-		offset = cfg->load_offset;
-	} else {
-		if (m->size < IMAGE_HEADER_SIZE || le32(img + 56) != IMAGE_MAGIC) {
-			snprintf(err, errlen, "kernel \"%s\" has no arm64 Image header (magic \"ARM\\x64\" at "
-				 "offset 56); use kernel-format = \"raw\" with a load-offset for a raw binary",
-				 cfg->kernel);
-			return KE_INVAL;
-		}
-		offset = le64(img + 8);
-		if (le64(img + 16) == 0)
-			offset = IMAGE_DEFAULT_TEXT_OFFSET; /* pre-3.17 kernels: text_offset unreliable */
-		else
-			span = MAX(span, le64(img + 16));
-	}
-	if (offset >= vm->ram_size || span > vm->ram_size - VM_DTB_REGION - offset ||
-	    vm->ram_size <= VM_DTB_REGION) {
-		snprintf(err, errlen, "kernel \"%s\" (%llu KiB at offset 0x%llx) does not fit below the "
-			 "device tree in %llu MiB of RAM; give the VM more memory",
-			 cfg->kernel, (unsigned long long)(span >> 10), (unsigned long long)offset,
-			 (unsigned long long)(vm->ram_size >> 20));
+	if (!dst)
 		return KE_RANGE;
-	}
-	memcpy(ipa_ptr(vm, vm->ram_ipa + offset), img, m->size);
-	vm->entry_ipa = vm->ram_ipa + offset;
-	*end = offset + span;
+	memcpy(dst, src, len);
 	return KE_OK;
 }
 
-static int vm_load_initrd(struct vm *vm, const struct vm_config *cfg, const struct platform *p,
-			  uint64_t kernel_end, char *err, size_t errlen)
+/*
+ * Find the VM's boot modules and decide, once, where each goes (src/core/vm_load.c). A given
+ * device tree is checked here too. Restarts copy along this plan: nothing is re-derived
+ * from the images later.
+ */
+static int vm_plan_images(struct vm *vm, const struct vm_config *cfg, const struct platform *p,
+			  char *err, size_t errlen)
 {
-	const struct boot_module *m;
-	uint64_t top = vm->ram_size - VM_DTB_REGION, offset;
-
-	if (!cfg->initrd[0])
-		return KE_OK;
-	m = find_module(p, "initrd", cfg->initrd, err, errlen);
-	if (!m)
-		return KE_NOENT;
-	offset = ALIGN_DOWN(top - MIN(top, m->size), PAGE_SIZE);
-	if (m->size > top || offset < ALIGN_UP(kernel_end, PAGE_SIZE)) {
-		snprintf(err, errlen, "initrd \"%s\" (%llu KiB) does not fit between the kernel and the "
-			 "device tree; give the VM more memory", cfg->initrd,
-			 (unsigned long long)(m->size >> 10));
-		return KE_RANGE;
-	}
-	memcpy(ipa_ptr(vm, vm->ram_ipa + offset), (const void *)(uintptr_t)m->base, m->size);
-	vm->initrd_ipa = vm->ram_ipa + offset;
-	vm->initrd_size = m->size;
-	return KE_OK;
-}
-
-static int vm_build_dtb(struct vm *vm, const struct vm_config *cfg, const struct platform *p,
-			char *err, size_t errlen)
-{
-	struct vmdt_params params;
-	void *dst;
+	const struct boot_module *k, *initrd = NULL, *dtb = NULL;
 	int ret;
 
-	vm->dtb_ipa = vm->ram_ipa + vm->ram_size - VM_DTB_REGION;
-	dst = ipa_ptr(vm, vm->dtb_ipa);
-	if (cfg->dtb[0]) {
-		const struct boot_module *m = find_module(p, "dtb", cfg->dtb, err, errlen);
-
-		if (!m)
-			return KE_NOENT;
-		if (m->size > VM_DTB_REGION) {
-			snprintf(err, errlen, "dtb \"%s\" is larger than 2 MiB", cfg->dtb);
-			return KE_RANGE;
-		}
-		if (cfg->initrd[0]) {
-			snprintf(err, errlen, "an initrd with a given dtb is not supported: keel places the "
-				 "initrd itself and does not edit a given tree; drop one of them");
-			return KE_NOTSUP;
-		}
-		ret = vmdt_check_given((const void *)(uintptr_t)m->base, m->size, cfg, err, errlen);
-		if (!ret)
-			memcpy(dst, (const void *)(uintptr_t)m->base, m->size);
+	k = find_module(p, "kernel", cfg->kernel, err, errlen);
+	if (!k)
+		return KE_NOENT;
+	if (cfg->initrd[0] && !(initrd = find_module(p, "initrd", cfg->initrd, err, errlen)))
+		return KE_NOENT;
+	if (cfg->dtb[0] && !(dtb = find_module(p, "dtb", cfg->dtb, err, errlen)))
+		return KE_NOENT;
+	ret = vm_load_plan_images(vm->ram_size, cfg, module_bytes(k), k->size,
+				  initrd ? initrd->size : 0, dtb ? dtb->size : 0, &vm->load, err, errlen);
+	if (!ret && dtb)
+		ret = vmdt_check_given(module_bytes(dtb), dtb->size, cfg, err, errlen);
+	if (ret)
 		return ret;
+	vm->kernel_mod = k;
+	vm->initrd_mod = initrd;
+	vm->dtb_mod = dtb;
+	return KE_OK;
+}
+
+static int vm_build_dtb(struct vm *vm, char *err, size_t errlen)
+{
+	const struct platform *p = vm->platform;
+	struct vmdt_params params;
+	void *dst = vm_ram_window(vm, vm->load.dtb_off, vm->load.dtb_size);
+	int ret;
+
+	if (!dst) {
+		snprintf(err, errlen, "its device tree does not fit in its RAM");
+		return KE_RANGE;
 	}
 	memset(&params, 0, sizeof(params));
-	params.vm = cfg;
+	params.vm = vm->cfg;
 	params.initrd_ipa = vm->initrd_ipa;
 	params.initrd_size = vm->initrd_size;
 	params.has_gic = true;
@@ -281,27 +237,38 @@ static int vm_build_dtb(struct vm *vm, const struct vm_config *cfg, const struct
 	memcpy(params.timer_intid, p->timer_intid, sizeof(params.timer_intid));
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		params.vcpu_mpidr[i] = vm->vcpus[i].vmpidr & MPIDR_AFF_MASK;
-	ret = vmdt_build(&params, dst, VM_DTB_MAX);
+	ret = vmdt_build(&params, dst, vm->load.dtb_size);
 	if (ret)
 		snprintf(err, errlen, "cannot generate its device tree (error %d)", ret);
 	return ret;
 }
 
-/* Fill RAM from scratch: zeroes, kernel, initrd, device tree. Also used on restart. */
+/* Fill RAM from scratch along vm->load: zeroes, kernel, initrd, device tree. Also used on restart. */
 static int vm_load_images(struct vm *vm, char *err, size_t errlen)
 {
-	uint64_t kernel_end = 0;
+	const struct vm_load_plan *l = &vm->load;
 	int ret;
 
 	memset((void *)(uintptr_t)vm->ram_pa, 0, vm->ram_size);
-	vm->initrd_ipa = vm->initrd_size = 0;
-	ret = vm_load_kernel(vm, vm->cfg, vm->platform, &kernel_end, err, errlen);
-	if (!ret)
-		ret = vm_load_initrd(vm, vm->cfg, vm->platform, kernel_end, err, errlen);
-	if (!ret)
-		ret = vm_build_dtb(vm, vm->cfg, vm->platform, err, errlen);
-	if (ret)
+	vm->entry_ipa = vm->ram_ipa + l->kernel_off;
+	vm->dtb_ipa = vm->ram_ipa + l->dtb_off;
+	vm->initrd_ipa = l->initrd_size ? vm->ram_ipa + l->initrd_off : 0;
+	vm->initrd_size = l->initrd_size;
+	ret = vm_copy_in(vm, l->kernel_off, module_bytes(vm->kernel_mod), l->kernel_copy);
+	if (!ret && vm->initrd_mod)
+		ret = vm_copy_in(vm, l->initrd_off, module_bytes(vm->initrd_mod), l->initrd_size);
+	if (!ret && vm->dtb_mod)
+		ret = vm_copy_in(vm, l->dtb_off, module_bytes(vm->dtb_mod), l->dtb_size);
+	if (ret) {
+		/* vm_load_plan_images promised otherwise: refuse rather than write outside RAM */
+		snprintf(err, errlen, "its load plan puts an image outside its RAM");
 		return ret;
+	}
+	if (!vm->dtb_mod) {
+		ret = vm_build_dtb(vm, err, errlen);
+		if (ret)
+			return ret;
+	}
 	/* The guest starts with its MMU and caches off: its image must be in memory, not in our caches. */
 	stage2_flush_vm(vm);
 	icache_inval_all();
@@ -337,13 +304,22 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 		return KE_INVAL;
 	}
 
-	ret = vm_alloc_ram(vm, err, errlen);
-	if (!ret)
-		ret = stage2_init(vm, mmu_pa_bits(), err, errlen);
-	if (!ret)
-		ret = vm_load_images(vm, err, errlen);
+	/* Placement first: it needs no resources, and a bad image stops here. */
+	ret = vm_plan_images(vm, cfg, p, err, errlen);
 	if (ret)
 		return ret;
+	ret = vm_alloc_ram(vm, err, errlen);
+	if (ret)
+		return ret;
+	ret = stage2_init(vm, mmu_pa_bits(), err, errlen);
+	if (!ret)
+		ret = vm_load_images(vm, err, errlen);
+	if (ret) {
+		stage2_destroy(vm);
+		if (palloc_free(&keel_palloc, vm->ram_pa, vm->ram_size / PAGE_SIZE))
+			klog("vm %s: cannot free its RAM at 0x%llx", vm->name, (unsigned long long)vm->ram_pa);
+		return ret;
+	}
 	klog("vm %s: id %u, %u vCPU(s), %llu MiB RAM at IPA 0x%llx (PA 0x%llx), %u-bit IPA, VMID %u",
 	     vm->name, vm->id, vm->nr_vcpus, (unsigned long long)(vm->ram_size >> 20),
 	     (unsigned long long)vm->ram_ipa, (unsigned long long)vm->ram_pa, vm->ipa_bits, vm->vmid);
@@ -386,6 +362,8 @@ static bool vm_restart(struct vm *vm)
 		klog("vm %s: cannot restart: %s", vm->name, err);
 		return false;
 	}
+	/* Its previous run's translations (tagged with its VMID) must not survive into the next. */
+	stage2_tlb_inval_vm(vm);
 	vm->restarts++;
 	klog("vm %s: restarting (restart %u)", vm->name, vm->restarts);
 	vm_start(vm);

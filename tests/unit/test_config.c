@@ -1,4 +1,4 @@
-// deps: src/core/config.c src/platform/platform.c tests/unit/dt_fixture.c
+// deps: src/core/config.c src/core/vm_load.c src/platform/platform.c tests/unit/dt_fixture.c
 /*
  * config_parse on configs/default.dts and on the fixtures tests/unit/configs/cfg-*.dts,
  * compiled here with dtc through popen. Run from the top of the tree (as `make unit` does).
@@ -16,6 +16,7 @@
 #include "dt_fixture.h"
 
 #include <keel/config.h>
+#include <libfdt.h>
 
 #define FIXTURES "tests/unit/configs/"
 #define NR_PCPUS 4
@@ -103,7 +104,7 @@ static void test_every_property(void **state)
 	assert_int_equal(b->id, 1);
 	assert_string_equal(b->name, "guest-b");
 	assert_int_equal(b->ram_base, 0x80000000);
-	assert_int_equal(b->ram_size, 0x200000);
+	assert_int_equal(b->ram_size, 0x400000);
 	assert_int_equal(b->nr_vcpus, 1);
 	assert_int_equal(b->vcpu_pcpu[0], 0);
 	assert_string_equal(b->kernel, "raw.bin");
@@ -124,8 +125,8 @@ static void test_one_cell(void **state)
 	parse_good(FIXTURES "cfg-cells-1.dts", 1, 32);
 	assert_int_equal(cfg.nr_vms, 1);
 	assert_false(cfg.poweroff_when_idle);
-	assert_int_equal(v->ram_base, 0xffe00000);
-	assert_int_equal(v->ram_size, 0x200000);
+	assert_int_equal(v->ram_base, 0xffc00000);
+	assert_int_equal(v->ram_size, 0x400000);
 	assert_int_equal(v->kernel_format, KERNEL_FORMAT_RAW);
 	assert_int_equal(v->load_offset, 0x1000);
 	assert_int_equal(v->uart_base, 0x1000);
@@ -211,7 +212,12 @@ static const struct bad_case bad_cases[] = {
 	{ "cfg-bad-raw-no-offset", KE_NOENT, "kernel-format = \"raw\" needs load-offset" },
 	{ "cfg-bad-linux-offset", KE_INVAL, "load-offset only applies to kernel-format = \"raw\"" },
 	{ "cfg-bad-offset-align", KE_INVAL, "load-offset 0x80800 is not 4 KiB aligned" },
-	{ "cfg-bad-offset-range", KE_RANGE, "load-offset 0x200000 is outside the VM's RAM (0x200000 bytes)" },
+	{ "cfg-bad-offset-range", KE_RANGE, "load-offset 0x400000 is outside the VM's RAM (0x400000 bytes)" },
+	/* the top 2 MiB hold the device tree: a kernel there would run past RAM (issue 7) */
+	{ "cfg-bad-offset-dtb", KE_RANGE,
+	  "test.dtb: /guest-b: load-offset 0x200000 is in the top 2 MiB of the VM's RAM (0x200000-0x3fffff), "
+	  "which holds its device tree; the kernel must start below 0x200000" },
+	{ "cfg-bad-offset-last", KE_RANGE, "load-offset 0x3ff000 is in the top 2 MiB of the VM's RAM" },
 	{ "cfg-bad-uart-align", KE_INVAL, "uart 0x1c090800 is not 4 KiB aligned" },
 	{ "cfg-bad-uart-ram", KE_RANGE,
 	  "test.dtb: /guest-b: uart 0x9000000-0x9000fff overlaps the VM's RAM 0x8000000-0x9ffffff; move it outside RAM" },
@@ -240,6 +246,60 @@ static void test_bad_configs(void **state)
 				 b->ret, b->msg);
 		assert_int_equal(cfg.nr_vms, 0);
 	}
+}
+
+/* The last page below the device tree region is a valid load-offset. */
+static void test_offset_edge(void **state)
+{
+	parse_good(FIXTURES "cfg-offset-edge.dts", NR_PCPUS, IPA_BITS);
+	assert_int_equal(cfg.vms[1].load_offset, 0x1ff000);
+}
+
+/* A blob with two VM nodes of one name (dtc refuses to write one; libfdt's
+ * sequential-write API does not check). */
+static void *dup_blob(const char *second)
+{
+	static const char *const names[2] = { "alpha", NULL };
+	size_t size = 4096;
+	void *fdt = calloc(1, size);
+	uint32_t mem[4] = { 0, cpu_to_fdt32(0x40000000), 0, cpu_to_fdt32(0x04000000) };
+
+	assert_non_null(fdt);
+	assert_int_equal(fdt_create(fdt, (int)size), 0);
+	assert_int_equal(fdt_finish_reservemap(fdt), 0);
+	assert_int_equal(fdt_begin_node(fdt, ""), 0);
+	assert_int_equal(fdt_property_string(fdt, "compatible", "keel,config"), 0);
+	assert_int_equal(fdt_property_u32(fdt, "#address-cells", 2), 0);
+	assert_int_equal(fdt_property_u32(fdt, "#size-cells", 2), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(fdt_begin_node(fdt, i ? second : names[0]), 0);
+		assert_int_equal(fdt_property_string(fdt, "compatible", "keel,vm"), 0);
+		assert_int_equal(fdt_property(fdt, "memory", mem, sizeof(mem)), 0);
+		assert_int_equal(fdt_property_u32(fdt, "cpus", 1), 0);
+		assert_int_equal(fdt_property_string(fdt, "kernel", "k.bin"), 0);
+		assert_int_equal(fdt_end_node(fdt), 0);
+	}
+	assert_int_equal(fdt_end_node(fdt), 0);
+	assert_int_equal(fdt_finish(fdt), 0);
+	return fdt;
+}
+
+static void test_duplicate_names(void **state)
+{
+	void *fdt = dup_blob("alpha");
+
+	assert_int_equal(config_parse(fdt, fdt_totalsize(fdt), "dup.dtb", NR_PCPUS, IPA_BITS, &cfg,
+				      err, sizeof(err)), KE_EXIST);
+	assert_string_equal(err, "dup.dtb: /alpha: VM node 2 has the same name as VM node 1 (/alpha); "
+			    "their console lines could not be told apart, so give each VM its own name");
+	assert_int_equal(cfg.nr_vms, 0);
+	free(fdt);
+	/* the same blob with distinct names is fine */
+	fdt = dup_blob("beta");
+	assert_int_equal(config_parse(fdt, fdt_totalsize(fdt), "dup.dtb", NR_PCPUS, IPA_BITS, &cfg,
+				      err, sizeof(err)), 0);
+	assert_int_equal(cfg.nr_vms, 2);
+	free(fdt);
 }
 
 static void test_bad_blob(void **state)
@@ -288,6 +348,8 @@ int main(void)
 		cmocka_unit_test(test_auto_affinity),
 		cmocka_unit_test(test_max_vms),
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_offset_edge),
+		cmocka_unit_test(test_duplicate_names),
 		cmocka_unit_test(test_bad_blob),
 	};
 

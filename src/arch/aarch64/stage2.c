@@ -4,17 +4,21 @@
  */
 #include <keel/arch/cache.h>
 #include <keel/arch/mmu.h>
+#include <keel/arch/stage2.h>
 #include <keel/arch/sysreg.h>
+#include <keel/console.h>
 #include <keel/mem.h>
 #include <keel/spinlock.h>
 #include <keel/vm.h>
+#include <keel/vmid.h>
 #include <stdio.h>
 
-#define VMID_MAX_16 (1u << 16)
 #define S2_RAM_ATTRS (PT_AF | PT_SH_INNER | PT_S2_MEMATTR(PT_S2_MEMATTR_NORMAL_WB) | \
 		      PT_S2_AP_R | PT_S2_AP_W)
 
-static uint64_t vmid_bitmap[VMID_MAX_16 / 64];
+/* The VMIDs in use (src/core/vmid.c); vmid_lock guards it and its first-use init. */
+static struct vmid_pool vmid_pool;
+static bool vmid_pool_ready;
 static struct spinlock vmid_lock = SPINLOCK_INIT;
 
 static unsigned vmid_bits(void)
@@ -22,19 +26,16 @@ static unsigned vmid_bits(void)
 	return ID_AA64MMFR1_VMIDBITS(read_sysreg(id_aa64mmfr1_el1)) == 2 ? 16 : 8;
 }
 
-/* VMID 0 is never handed out, so a zero VTTBR never aliases a VM. */
-static unsigned vmid_alloc(void)
+static unsigned stage2_vmid_alloc(void)
 {
-	unsigned limit = 1u << vmid_bits(), id = 0;
+	unsigned id;
 
 	spin_lock(&vmid_lock);
-	for (unsigned i = 1; i < limit; i++) {
-		if (!(vmid_bitmap[i / 64] & BIT(i % 64))) {
-			vmid_bitmap[i / 64] |= BIT(i % 64);
-			id = i;
-			break;
-		}
+	if (!vmid_pool_ready) {
+		vmid_pool_init(&vmid_pool, vmid_bits());
+		vmid_pool_ready = true;
 	}
+	id = vmid_alloc(&vmid_pool);
 	spin_unlock(&vmid_lock);
 	return id;
 }
@@ -71,7 +72,7 @@ int stage2_init(struct vm *vm, unsigned pa_bits, char *err, size_t errlen)
 			 (unsigned long long)top, pa_bits);
 		return KE_RANGE;
 	}
-	vm->vmid = vmid_alloc();
+	vm->vmid = stage2_vmid_alloc();
 	if (!vm->vmid) {
 		snprintf(err, errlen, "no VMID left");
 		return KE_NOMEM;
@@ -96,6 +97,40 @@ int stage2_init(struct vm *vm, unsigned pa_bits, char *err, size_t errlen)
 	dsb(ish);
 	isb();
 	return KE_OK;
+}
+
+/*
+ * TLBI VMALLS12E1IS acts on the VMID in VTTBR_EL2, so this CPU loads the VM's VTTBR for the
+ * operation and puts back what it had. EL2's own translation does not use VTTBR_EL2, and
+ * none of the VM's vCPUs runs, so nothing is translated with it in between.
+ */
+void stage2_tlb_inval_vm(const struct vm *vm)
+{
+	uint64_t saved = read_sysreg(vttbr_el2);
+
+	write_sysreg(vttbr_el2, vm->vttbr);
+	isb();
+	dsb(ishst);
+	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+	dsb(ish);
+	write_sysreg(vttbr_el2, saved);
+	isb();
+}
+
+void stage2_destroy(struct vm *vm)
+{
+	if (vm->vmid) {
+		if (vm->vttbr)  /* set once the tables were complete: only then could it be used */
+			stage2_tlb_inval_vm(vm);
+		spin_lock(&vmid_lock);
+		if (!vmid_free(&vmid_pool, vm->vmid))
+			klog("vm %s: VMID %u was not allocated", vm->name, vm->vmid);
+		spin_unlock(&vmid_lock);
+		vm->vmid = 0;
+	}
+	if (vm->s2.root)
+		pt_destroy(&vm->s2);
+	vm->vttbr = 0;
 }
 
 /* Clean and invalidate all of a VM's RAM to the point of coherency. */
