@@ -120,10 +120,10 @@ static int load_place_kernel(uint64_t ram_size, const struct vm_config *cfg, con
 			return ret;
 	}
 	if (!vm_load_range_ok(room, off, span))
-		return load_fail(KE_RANGE, err, errlen, "kernel \"%s\" (%llu KiB, BSS included) at %s "
-				 "0x%llx does not fit below the device tree, which takes the top 2 MiB "
-				 "of the %llu MiB of RAM (the kernel may use 0x0-0x%llx); give the VM "
-				 "more memory or %s", cfg->kernel, ull(span >> 10), what, ull(off),
+		return load_fail(KE_RANGE, err, errlen, "kernel \"%s\" (0x%llx bytes, BSS included) at "
+				 "%s 0x%llx does not fit below the device tree, which takes the top "
+				 "2 MiB of the %llu MiB of RAM (the kernel must end at or below 0x%llx); "
+				 "give the VM more memory or %s", cfg->kernel, ull(span), what, ull(off),
 				 ull(ram_size >> 20), ull(room),
 				 cfg->kernel_format == KERNEL_FORMAT_RAW ? "lower load-offset" :
 				 "fix the Image header");

@@ -142,8 +142,8 @@ static void test_raw_boundaries(void **state)
 {
 	/* the offsets of the escape: in the last 2 MiB, where the old check wrapped */
 	assert_int_equal(plan_raw(RAM, RAM - PAGE_SIZE, 0x1000), KE_RANGE);
-	assert_non_null(strstr(err, "kernel \"k.bin\" (4 KiB, BSS included) at load-offset 0x3fff000 "
-			       "does not fit below the device tree"));
+	assert_non_null(strstr(err, "kernel \"k.bin\" (0x1000 bytes, BSS included) at load-offset "
+			       "0x3fff000 does not fit below the device tree"));
 	assert_int_equal(plan_raw(RAM, RAM - SZ_2M, 0x1000), KE_RANGE);
 	assert_int_equal(plan_raw(RAM, RAM - SZ_2M + PAGE_SIZE, 1), KE_RANGE);
 	/* size - 2 MiB - 1: not page aligned */
