@@ -101,8 +101,9 @@ int stage2_init(struct vm *vm, unsigned pa_bits, char *err, size_t errlen)
 
 /*
  * TLBI VMALLS12E1IS acts on the VMID in VTTBR_EL2, so this CPU loads the VM's VTTBR for the
- * operation and puts back what it had. EL2's own translation does not use VTTBR_EL2, and
- * none of the VM's vCPUs runs, so nothing is translated with it in between.
+ * operation and puts back what it had. EL2's own translation does not use VTTBR_EL2, keel
+ * runs at EL2 with interrupts masked, and none of the VM's vCPUs runs, so nothing is
+ * translated with the borrowed value in between.
  */
 void stage2_tlb_inval_vm(const struct vm *vm)
 {
