@@ -43,7 +43,8 @@ def check_recorded(measured, names, output):
         f"figures measured {sorted(measured)}, expected {sorted(names)}:\n{output}"
     failures, differences = figures.compare(measured, recorded)
     for line in differences:
-        warnings.warn(f"{line} (deterministic figures should be equal; {HINT})")
+        warnings.warn(f"{line}: within the tolerance, but a bench guest figure should be "
+                      f"exactly the recorded one (docs/performance.md); {HINT}")
     assert not failures, ("figures moved beyond "
                           f"{figures.TOLERANCE:.0%}:\n  " + "\n  ".join(failures) +
                           f"\n{HINT}\n\nbench output:\n{output}")
