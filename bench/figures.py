@@ -97,6 +97,7 @@ def report(measured, recorded, tolerance=TOLERANCE, out=sys.stdout):
 
 def record(measured, path=FIGURES_FILE):
     """Write measured values into the file (each must already have an entry)."""
+    load(path)  # refuse to rewrite a malformed file
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     names = {entry["name"]: entry for entry in data["figures"]}
     unknown = sorted(set(measured) - set(names))
