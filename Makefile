@@ -2,7 +2,8 @@
 #   make            build keel (build/keel.bin), the test guests and the default boot image
 #   make run        boot keel in QEMU with two Linux VMs (configs/linux.dts); Ctrl-A x3 switches input
 #   make test       host unit tests, then QEMU integration tests
-#   make bench      benchmark guests under QEMU -icount, prints instruction counts
+#   make bench      benchmark guests under QEMU -icount, compares with bench/figures.json
+#   make bench-record  the same, recording the figures in bench/figures.json and docs
 #   make deps       install the Debian packages keel needs (run by the targets above)
 
 CROSS    ?= aarch64-linux-gnu-
@@ -94,11 +95,17 @@ integration: deps all linux
 run: deps all linux
 	$(PYTHON) tools/run.py --config configs/linux.dts
 
+# bench: measure and compare with bench/figures.json (fails if a figure moved by > 2 %);
+# bench-record: measure and write them there and into docs/performance.md.
 bench: deps all linux
 	$(PYTHON) bench/run.py
 	$(PYTHON) bench/linux_boot.py
 
+bench-record: deps all linux
+	$(PYTHON) bench/run.py --record
+	$(PYTHON) bench/linux_boot.py --record
+
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps test unit integration run bench clean configs guests
+.PHONY: all deps test unit integration run bench bench-record clean configs guests

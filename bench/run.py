@@ -1,18 +1,26 @@
 #!/usr/bin/python3
 """Run keel's benchmark guest under QEMU -icount and print its instruction counts.
 
-    /usr/bin/python3 bench/run.py [--smp N] [--config X.dts] [--verbose]
+    /usr/bin/python3 bench/run.py [--record] [--json FILE] [--smp N] [--config X.dts] [--verbose]
 
 build/bench/bench.bin runs alone in one VM with two vCPUs on physical CPUs 0 and 1 (-smp 2:
 the IPI round trip needs a second CPU; the other figures run before vCPU 1 is started, while
 CPU 1 idles in keel's WFI). With -icount shift=0 the guest's counter advances one nanosecond
 per instruction executed on any CPU (and, with sleep=off, never with host time), so its
 figures are deterministic instruction counts.
-It prints "BENCH <figure> <count>" lines; we need every one of FIGURES. Exit status 1 if
-one is missing. The whole console goes to build/bench/run.log.
+It prints "BENCH <figure> <count>" lines; we need every one of FIGURES. The whole console
+goes to build/bench/run.log.
+
+The figures are compared with the recorded ones (bench/figures.json, see bench/figures.py):
+every difference is printed, and one beyond 2 % either way makes the exit status 1, as
+does a missing figure. --record writes what was measured into bench/figures.json and
+regenerates docs/performance.md's table instead. --json FILE also writes the measured
+figures there ({name: value}). With --config or a different --smp the figures are not the
+recorded set's and are only printed.
 """
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -23,9 +31,12 @@ import pexpect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "bench"))
+import figures as figures_file  # noqa: E402
 import keelboot  # noqa: E402
 
-FIGURES = ("hvc_roundtrip_insns", "mmio_read_insns", "virq_inject_eoi_insns",
+FIGURES = ("hvc_roundtrip_insns", "mmio_read_insns", "gicd_read_insns", "virq_inject_eoi_insns",
+           "timer_irq_latency_insns", "timer_irq_latency_wfi_insns",
            "vipi_roundtrip_insns")
 BENCH_LINE = re.compile(r"^(?:\[[^\]]+\] )?BENCH (\S+) (\d+(?:\.\d+)?)$")
 FAIL_LINE = re.compile(r"^(?:\[[^\]]+\] )?(FAIL \S.*)$")  # a figure the guest gave up on
@@ -110,7 +121,14 @@ def main():
                         "$KEEL_TIMEOUT_SCALE)",
                         default=120 * float(os.environ.get("KEEL_TIMEOUT_SCALE", "1")))
     parser.add_argument("--verbose", action="store_true", help="echo the console")
+    parser.add_argument("--record", action="store_true",
+                        help="write the figures into bench/figures.json and docs/performance.md")
+    parser.add_argument("--json", type=Path, help="write the measured figures to this file")
     args = parser.parse_args()
+    standard = args.config is None and args.smp == BENCH_SMP
+    if args.record and not standard:
+        print("bench: --record measures the recorded set: no --config, no --smp", file=sys.stderr)
+        return 2
 
     config = args.config
     if config is None:
@@ -138,7 +156,20 @@ def main():
             print(f"bench: guest: {failure}", file=sys.stderr)
         print(f"bench: {error or 'missing ' + ', '.join(missing)}; see {LOG}", file=sys.stderr)
         return 1
-    return 0
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    if not standard:
+        return 0
+    try:
+        if args.record:
+            figures_file.record(figures)
+            figures_file.update_docs(figures_file.load())
+            print("bench: recorded in bench/figures.json and docs/performance.md")
+            return 0
+        return 0 if figures_file.report(figures, figures_file.load()) else 1
+    except figures_file.FiguresError as err:
+        print(f"bench: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 /*
  * What the benchmark guest's parts share: the measured loops (loops.S), the
  * exception vectors with the lean IRQ entry (vectors.S), the figure
- * arithmetic and printing (main.c), and the interrupt figures (virq.c).
+ * arithmetic and printing (main.c), and the interrupt figures (virq.c;
+ * timer.c with its own vectors in timer_irq.S).
  *
  * Every figure is an instruction count: under QEMU -icount shift=0 each
  * instruction (the guest's and keel's, on every CPU) advances the virtual
@@ -33,7 +34,17 @@ int64_t bench_tenths(uint64_t ticks, uint64_t base, uint64_t iterations);
 /* BENCH <name> <n.n>: the line bench/run.py collects. */
 void bench_print(const char *name, int64_t tenths);
 
-/* virq.c: virq_inject_eoi_insns and vipi_roundtrip_insns (FAIL and no BENCH on error). */
-void bench_virq(void);
+/*
+ * The GIC figures, after gic_init() (FAIL and no BENCH on error); the order
+ * main.c runs them in matters: bench_virq_ipi() starts vCPU 1, the others
+ * count on CPU 1 executing nothing.
+ * virq.c: virq_inject_eoi_insns (self), vipi_roundtrip_insns (ipi), and the
+ * virtual timer's INTID from the device tree.
+ * timer.c: timer_irq_latency_insns, timer_irq_latency_wfi_insns.
+ */
+void bench_virq_self(void);
+void bench_virq_ipi(void);
+unsigned bench_vtimer_intid(void);
+void bench_timer(unsigned vtimer_intid);
 
 #endif

@@ -83,7 +83,7 @@ static uint64_t sgi1r(unsigned intid, unsigned cpu)
 }
 
 /* The virtual timer's INTID from the DT's "arm,armv8-timer" node, else PPI 11. */
-static void find_vtimer_intid(void)
+unsigned bench_vtimer_intid(void)
 {
 	int node = dt_find_compatible("arm,armv8-timer");
 	uint32_t len;
@@ -91,7 +91,8 @@ static void find_vtimer_intid(void)
 
 	if (irqs && len >= 12 * (DT_TIMER_VIRT + 1) &&
 	    dt_be32(irqs + 12 * DT_TIMER_VIRT) == DT_IRQ_TYPE_PPI)
-		vtimer_intid = GIC_PPI_BASE + dt_be32(irqs + 12 * DT_TIMER_VIRT + 4);
+		return GIC_PPI_BASE + dt_be32(irqs + 12 * DT_TIMER_VIRT + 4);
+	return VTIMER_INTID_DEFAULT;
 }
 
 static void set_vectors(const void *base)
@@ -178,7 +179,7 @@ static void measure_ipi_roundtrip(void)
 	}
 	ping = sgi1r(SGI_PING, 1);
 	pong_sgi1r = sgi1r(SGI_PONG, 0);
-	find_vtimer_intid();
+	vtimer_intid = bench_vtimer_intid();
 	gic_irq_enable(SGI_PONG);
 	gic_irq_enable(vtimer_intid);
 	deadline = timer_count() + WATCHDOG_MS * timer_freq() / 1000;
@@ -210,14 +211,20 @@ static void measure_ipi_roundtrip(void)
 		bench_print("vipi_roundtrip_insns", bench_tenths(end - start, 0, IPI_ITERATIONS));
 }
 
-void bench_virq(void)
+void bench_virq_self(void)
 {
 	uint64_t old_vbar = read_sysreg(vbar_el1);
 
-	if (!checkf("bench-gic-init", gic_init(), "no GICv3 for the interrupt figures"))
-		return;
 	set_vectors(bench_vectors);
 	measure_inject_eoi();
+	set_vectors((const void *)(uintptr_t)old_vbar);
+}
+
+void bench_virq_ipi(void)
+{
+	uint64_t old_vbar = read_sysreg(vbar_el1);
+
+	set_vectors(bench_vectors);
 	measure_ipi_roundtrip();
 	set_vectors((const void *)(uintptr_t)old_vbar);
 }
