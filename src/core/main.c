@@ -115,6 +115,9 @@ static void boot_secondaries(unsigned boot_id)
 {
 	uint64_t entry = (uint64_t)(uintptr_t)secondary_entry;
 
+	if (!mmu_secondaries_ready())
+		panic("the final EL2 map changed after it was cleaned for the secondary CPUs");
+
 	for (unsigned i = 0; i < nr_cpus; i++) {
 		int64_t ret;
 
@@ -246,7 +249,7 @@ void boot_primary(uint64_t fdt, uint64_t el, uint64_t base)
 void boot_secondary(uint64_t id);
 void boot_secondary(uint64_t id)
 {
-	mmu_enable_this_cpu();
+	/* The MMU is on already (secondary_entry). */
 	boot_this_cpu(&cpus[id]);
 	cpu_idle_loop();
 }

@@ -61,14 +61,33 @@ primary_entry:
 	bl	boot_primary
 	b	.
 
-/* PSCI CPU_ON entry for secondary CPUs: x0 = keel's CPU index. */
+/*
+ * PSCI CPU_ON entry for secondary CPUs: x0 = keel's CPU index. The MMU and
+ * data caches are off: data accesses go to memory, not to the caches CPU 0
+ * wrote through. So the final map is turned on here, from the block CPU 0
+ * cleaned to PoC (struct mmu_boot_regs), before the first memory write (the
+ * stack): nothing this CPU writes or reads afterwards can miss a cache line.
+ */
 	.globl secondary_entry
 secondary_entry:
 	mov	x19, x0
 	adrp	x1, el2_vectors
 	add	x1, x1, :lo12:el2_vectors
 	msr	vbar_el2, x1
+	adrp	x1, mmu_secondary_regs
+	add	x1, x1, :lo12:mmu_secondary_regs
+	ldp	x2, x3, [x1, #MMU_BOOT_MAIR]
+	ldp	x4, x5, [x1, #MMU_BOOT_TTBR0]
+	msr	mair_el2, x2
+	msr	tcr_el2, x3
+	msr	ttbr0_el2, x4
 	isb
+	tlbi	alle2
+	dsb	ish
+	isb
+	msr	sctlr_el2, x5
+	isb
+	mov	x0, x19
 	bl	set_cpu_stack
 	mov	x0, x19
 	bl	boot_secondary
