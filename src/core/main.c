@@ -24,6 +24,7 @@
 #include <keel/mem.h>
 #include <keel/panic.h>
 #include <keel/platform.h>
+#include <keel/stack_guard.h>
 #include <keel/vm.h>
 #include <keel/abi/hypercall.h>
 #include <libfdt.h>
@@ -218,6 +219,7 @@ void boot_primary(uint64_t fdt, uint64_t el, uint64_t base)
 	console_init(platform.uart_base);
 	klog("keel hypervisor %d.%d starting at EL2, loaded at 0x%llx", KEEL_VERSION_MAJOR,
 	     KEEL_VERSION_MINOR, (unsigned long long)base);
+	klog("stack guard: %s", stack_guard_describe(stack_guard_source));
 
 	nr_cpus = MIN(platform.nr_cpus, (unsigned)KEEL_MAX_CPUS);
 	for (unsigned i = 0; i < nr_cpus; i++) {

@@ -2,7 +2,8 @@
  * keel's entry points. The image starts with the arm64 Linux Image header, so
  * QEMU -kernel and U-Boot booti load it; the boot device tree arrives in x0.
  * Everything that can be done in C is: this file only relocates the image,
- * clears BSS, sets the stack and calls boot_primary()/boot_secondary().
+ * clears BSS, sets the stack, seeds the stack guard and calls boot_primary();
+ * a secondary CPU turns its MMU on and calls boot_secondary().
  */
 #include <keel/arch/asm.h>
 
@@ -55,6 +56,10 @@ primary_entry:
 4:
 	mov	x0, #0
 	bl	set_cpu_stack
+	/* Before any C function is entered: none may hold a frame checked against the old guard. */
+	mov	x0, x19
+	mov	x1, x21
+	bl	stack_guard_seed
 	mov	x0, x19
 	mov	x1, x20
 	mov	x2, x21
