@@ -103,12 +103,14 @@ must_check bool mmio_plan_transfers(const struct mmio_access *a, uint64_t va, ui
 				    uint64_t fault_ipa, struct mmio_xfer x[MMIO_MAX_XFERS]);
 
 /*
- * True when a syndrome-described access of size bytes reported at FAR could
- * have begun in the previous page (a page-crossing access whose second part
- * faulted reports an address in the second page): only the instruction then
- * says where it starts.
+ * True when a syndrome-described access of size bytes reported at FAR is
+ * certainly [FAR, FAR + size) and inside FAR's page: the common case, which
+ * needs neither the instruction nor a second translation. False when it
+ * crosses into the next page, or when it may have begun in the previous page
+ * (a page-crossing access whose second part faulted reports an address in
+ * the second page): then only the instruction says where it starts.
  */
-bool mmio_far_may_be_inside(uint64_t far, unsigned size);
+bool mmio_far_is_whole_access(uint64_t far, unsigned size);
 
 /*
  * The value to write to the destination register of a load for raw device

@@ -535,17 +535,23 @@ static void test_plan_far_outside(void **state)
 	assert_true(x[1].ipa_known && !x[0].ipa_known);
 }
 
-static void test_far_may_be_inside(void **state)
+static void test_far_is_whole_access(void **state)
 {
-	assert_false(mmio_far_may_be_inside(0x1000, 1));   /* a byte never crosses */
-	assert_true(mmio_far_may_be_inside(0x1000, 2));
-	assert_false(mmio_far_may_be_inside(0x1001, 2));
-	assert_true(mmio_far_may_be_inside(0x1002, 4));
-	assert_false(mmio_far_may_be_inside(0x1003, 4));
-	assert_true(mmio_far_may_be_inside(0x1006, 8));
-	assert_false(mmio_far_may_be_inside(0x1007, 8));
-	assert_false(mmio_far_may_be_inside(0x1018, 4));   /* UARTFR: the hot path stays on the syndrome */
-	assert_false(mmio_far_may_be_inside(0x1ffc, 8));
+	/* May have begun in the previous page: FAR within the first size - 1 bytes. */
+	assert_true(mmio_far_is_whole_access(0x1000, 1));   /* a byte never crosses */
+	assert_false(mmio_far_is_whole_access(0x1000, 2));
+	assert_true(mmio_far_is_whole_access(0x1001, 2));
+	assert_false(mmio_far_is_whole_access(0x1002, 4));
+	assert_true(mmio_far_is_whole_access(0x1003, 4));
+	assert_false(mmio_far_is_whole_access(0x1000, 8));
+	assert_false(mmio_far_is_whole_access(0x1006, 8));
+	assert_true(mmio_far_is_whole_access(0x1007, 8));
+	/* Crosses into the next page. */
+	assert_false(mmio_far_is_whole_access(0x1ffc, 8));   /* GICD + 0xffc */
+	assert_false(mmio_far_is_whole_access(0x1fff, 2));
+	assert_true(mmio_far_is_whole_access(0x1ff8, 8));
+	assert_true(mmio_far_is_whole_access(0x1fff, 1));
+	assert_true(mmio_far_is_whole_access(0x1018, 4));    /* UARTFR: the hot path */
 }
 
 /* ---------------------------------------------------------------- mmio_decode_syndrome */
@@ -716,7 +722,7 @@ int main(void)
 		cmocka_unit_test(test_plan_pair_one_page),
 		cmocka_unit_test(test_plan_single_crossing),
 		cmocka_unit_test(test_plan_far_outside),
-		cmocka_unit_test(test_far_may_be_inside),
+		cmocka_unit_test(test_far_is_whole_access),
 		cmocka_unit_test(test_syndrome_all_fields),
 		cmocka_unit_test(test_syndrome_isv_clear),
 		cmocka_unit_test(test_syndrome_real),

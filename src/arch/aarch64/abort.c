@@ -204,11 +204,33 @@ static void mmio_emulate(struct vcpu *v, const struct mmio_access *a, const stru
 }
 
 /*
- * What the access is and where it starts. With a valid syndrome it starts at
- * FAR, unless FAR may be inside an access that began in the previous page:
- * then (and always without a syndrome) the instruction is decoded and its
- * address computed from its base and index registers. False: not a
- * general-register load/store keel can emulate.
+ * The common case: one register, described by the syndrome, wholly at FAR in
+ * the device page that faulted.
+ */
+static void mmio_emulate_at_fault(struct vcpu *v, const struct mmio_device *dev,
+				  const struct mmio_access *a, uint64_t ipa, uint64_t far)
+{
+	uint64_t val = 0;
+
+	if (dev->irq_state)
+		vgic_hw_sync(v);
+	if (a->write)
+		val = vcpu_reg_get(&v->regs, a->rt) & size_mask(a->size);
+	if (vm_mmio_access(v->vm, dev, ipa, a->size, a->write, &val) != KE_OK) {
+		inject_dabt(v, far); /* the device refuses the access (size, offset, read-only) */
+		return;
+	}
+	if (!a->write)
+		vcpu_reg_set(&v->regs, a->rt, mmio_load_result(a, val));
+	v->regs.elr += 4;
+}
+
+/*
+ * What the access is and where it starts, when that is not simply FAR: the
+ * instruction is decoded and its address computed from its base and index
+ * registers. With a valid syndrome the syndrome still describes the register
+ * and, if the instruction cannot be read or decoded, the access is taken to
+ * start at FAR. False: not a general-register load/store keel can emulate.
  */
 static bool mmio_describe(struct vcpu *v, uint64_t esr, uint64_t far, struct mmio_access *a,
 			  uint64_t *va, uint32_t *insn)
@@ -217,11 +239,9 @@ static bool mmio_describe(struct vcpu *v, uint64_t esr, uint64_t far, struct mmi
 
 	if (mmio_decode_syndrome(esr, a)) {
 		*va = far;
-		if (mmio_far_may_be_inside(far, a->size) && guest_fetch_insn(v, insn) &&
-		    !mmio_decode_insn(*insn, &d) && !d.pair && d.size == a->size) {
-			/* The syndrome still describes the register; only the start can differ. */
+		if (guest_fetch_insn(v, insn) && !mmio_decode_insn(*insn, &d) && !d.pair &&
+		    d.size == a->size)
 			*va = mmio_access_va(&d, guest_base_read(v, d.rn), vcpu_reg_get(&v->regs, d.rm));
-		}
 		return true;
 	}
 	if (!guest_fetch_insn(v, insn) || mmio_decode_insn(*insn, a))
@@ -230,14 +250,36 @@ static bool mmio_describe(struct vcpu *v, uint64_t esr, uint64_t far, struct mmi
 	return true;
 }
 
+/* Everything else: pairs, writeback, accesses that involve more than the faulting page. */
+static void mmio_emulate_decoded(struct vcpu *v, uint64_t esr, uint64_t far, uint64_t ipa)
+{
+	struct mmio_access a = { .ipa = ipa };
+	struct mmio_xfer x[MMIO_MAX_XFERS];
+	uint32_t insn = 0;
+	uint64_t va;
+
+	if (!mmio_describe(v, esr, far, &a, &va, &insn)) {
+		trap_dump_guest(v, esr);
+		vm_stop(v->vm, "stopped: cannot emulate the instruction 0x%08x at PC 0x%llx "
+			"accessing device IPA 0x%llx (not a general-register load/store)",
+			insn, (unsigned long long)v->regs.elr, (unsigned long long)ipa);
+		return;
+	}
+	a.ipa = ipa;
+	if (!mmio_plan_transfers(&a, va, far, ipa, x)) {
+		/* The instruction read back is not the one that faulted (the guest rewrote it). */
+		inject_dabt(v, far);
+		return;
+	}
+	mmio_emulate(v, &a, x);
+}
+
 void trap_dabt(struct vcpu *v, uint64_t esr)
 {
 	uint64_t far = read_sysreg(far_el2);
-	uint64_t ipa = fault_ipa(far), pa, va;
+	uint64_t ipa = fault_ipa(far), pa;
 	struct mmio_access a = { .ipa = ipa };
-	struct mmio_xfer x[MMIO_MAX_XFERS];
 	const struct mmio_device *dev;
-	uint32_t insn = 0;
 
 	if (esr & ESR_ISS_DABT_S1PTW) {
 		/* The guest's own page tables point outside its RAM. */
@@ -260,20 +302,10 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 		return;
 	}
 	v->stats.mmio++;
-	if (!mmio_describe(v, esr, far, &a, &va, &insn)) {
-		trap_dump_guest(v, esr);
-		vm_stop(v->vm, "stopped: cannot emulate the instruction 0x%08x at PC 0x%llx "
-			"accessing device IPA 0x%llx (not a general-register load/store)",
-			insn, (unsigned long long)v->regs.elr, (unsigned long long)ipa);
-		return;
-	}
-	a.ipa = ipa;
-	if (!mmio_plan_transfers(&a, va, far, ipa, x)) {
-		/* The instruction read back is not the one that faulted (the guest rewrote it). */
-		inject_dabt(v, far);
-		return;
-	}
-	mmio_emulate(v, &a, x);
+	if (mmio_decode_syndrome(esr, &a) && mmio_far_is_whole_access(far, a.size))
+		mmio_emulate_at_fault(v, dev, &a, ipa, far);
+	else
+		mmio_emulate_decoded(v, esr, far, ipa);
 }
 
 void trap_iabt(struct vcpu *v, uint64_t esr)

@@ -341,9 +341,13 @@ bool mmio_plan_transfers(const struct mmio_access *a, uint64_t va, uint64_t far,
 	return true;
 }
 
-bool mmio_far_may_be_inside(uint64_t far, unsigned size)
+bool mmio_far_is_whole_access(uint64_t far, unsigned size)
 {
+	uint64_t off = far & (PAGE_SIZE - 1);
+
 	/* An access that began in the previous page and faulted in FAR's page ends at most
-	 * size - 1 bytes into it, and FAR is one of those bytes. */
-	return size >= 2 && (far & (PAGE_SIZE - 1)) <= size - 2;
+	 * size - 1 bytes into it, and FAR is one of those bytes: off <= size - 2. */
+	if (size >= 2 && off <= size - 2)
+		return false;
+	return off + size <= PAGE_SIZE;
 }
