@@ -269,6 +269,12 @@ static void check_cross_ram_device(uint64_t W)
 	       (unsigned long)ram_word(0, 0xff8), (unsigned long)ldr_x(S),
 	       (unsigned long)ldr_x(S + 8));
 
+	/* The base is also the first destination: the address uses the base's old value. */
+	x3 = W + 0xff8;
+	__asm__ volatile("ldp %0, %1, [%0]" : "+r"(x3), "=&r"(x4) :: "memory");
+	checkf("ldp-rt-is-rn-ram-then-device", x3 == c && x4 == d, "got 0x%lx 0x%lx",
+	       (unsigned long)x3, (unsigned long)x4);
+
 	/* Writeback forms: the address is the base (+ offset unless post-indexed). */
 	base = W + 0x1000;
 	__asm__ volatile("ldp %0, %1, [%2, #-8]!" : "=&r"(x3), "=&r"(x4), "+r"(base) :: "memory");
