@@ -9,7 +9,6 @@
  *  5. secondary CPUs via PSCI CPU_ON to the firmware
  *  6. the VMs, built and started; then this CPU runs what it is given
  */
-#include <keel/arch/cache.h>
 #include <keel/arch/mmu.h>
 #include <keel/arch/sysreg.h>
 #include <keel/config.h>
@@ -116,6 +115,9 @@ static void boot_secondaries(unsigned boot_id)
 {
 	uint64_t entry = (uint64_t)(uintptr_t)secondary_entry;
 
+	/* A secondary reads only struct mmu_boot_regs with its caches off (secondary_entry),
+	 * cleaned to PoC with the final map's tables; everything else (its struct cpu, its
+	 * stack) it touches with its MMU on. */
 	if (!mmu_secondaries_ready())
 		panic("the final EL2 map changed after it was cleaned for the secondary CPUs");
 
@@ -124,8 +126,6 @@ static void boot_secondaries(unsigned boot_id)
 
 		if (i == boot_id)
 			continue;
-		/* The secondary starts with its MMU and caches off: make what it reads first visible. */
-		dcache_clean_inval_poc((uint64_t)(uintptr_t)&cpus[i], sizeof(cpus[i]));
 		ret = firmware_cpu_on(cpus[i].mpidr, entry, i);
 		if (ret) {
 			klog("warning: CPU %u (MPIDR 0x%llx) did not start: PSCI error %lld", i,
