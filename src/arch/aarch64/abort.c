@@ -2,11 +2,16 @@
  * Stage-2 aborts from a guest: MMIO emulation and the architected answer to
  * an access that reaches neither RAM nor a device.
  *
- * The faulting IPA is HPFAR_EL2.FIPA (the page) plus FAR_EL2's page offset.
- * When the syndrome is valid (ISV=1) it says everything about the access;
- * otherwise (load/store pair, writeback forms) the instruction is fetched
- * from guest memory and decoded. What keel cannot emulate on a device ends
- * the VM with a report; it never reaches keel itself.
+ * The faulting IPA is HPFAR_EL2.FIPA (the page) plus FAR_EL2's page offset;
+ * it is the IPA of whichever part of the access faulted, not necessarily of
+ * its start. When the syndrome is valid (ISV=1) and the access lies wholly at
+ * FAR in that page, the syndrome says everything. Otherwise (load/store pair,
+ * writeback forms, an access touching another page) the instruction is
+ * fetched from guest memory and decoded, its address computed from its base
+ * register, and each transfer placed: in the faulting page by the fault, in
+ * another page by the guest's stage 1 (AT), then performed in RAM or on a
+ * device, or answered with an abort. What keel cannot emulate on a device
+ * ends the VM with a report; it never reaches keel itself.
  */
 #include <keel/arch/inject.h>
 #include <keel/arch/sysreg.h>
