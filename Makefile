@@ -77,6 +77,7 @@ $(B)/unit/test_%: tests/unit/test_%.c $(wildcard include/keel/*.h include/keel/*
 
 unit: deps $(UNIT_TESTS) configs $(B)/qemu-virt.dtb
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
+	$(PYTHON) tests/unit/decoder_objdump.py --cc $(HOSTCC) --objdump $(OBJDUMP) --build $(B)/unit
 
 # The boot device tree QEMU gives keel, as a fixture for the platform tests.
 $(B)/qemu-virt.dtb:

@@ -17,7 +17,11 @@
 
 #include <keel/types.h>
 
-#define MMIO_REG_ZR_SP 31   /* rt/rt2 31 = XZR/WZR, rn 31 = SP */
+#define MMIO_REG_ZR_SP 31   /* rt/rt2/rm 31 = XZR/WZR, rn 31 = SP */
+#define MMIO_MAX_XFERS 2    /* a pair */
+/* Virtual address bits compared between FAR and a computed address: bits [63:56]
+ * may hold a tag (TBI) that FAR need not report. */
+#define MMIO_VA_MASK   GENMASK(55, 0)
 
 struct mmio_access {
 	uint64_t ipa;       /* set by the caller; never changed by the decoders */
@@ -31,6 +35,23 @@ struct mmio_access {
 	bool writeback;     /* rn += wb_offset after the access */
 	unsigned rn;        /* base register 0..30, 31 = SP */
 	int64_t wb_offset;
+	/* Address of the first transfer (mmio_access_va, instruction decodes only):
+	 * rn + addr_offset (0 for post-index), plus for register offset forms the
+	 * index register rm, extended as index_option says and shifted left by
+	 * index_shift. */
+	int64_t addr_offset;
+	bool has_index;
+	unsigned rm;            /* 0..30, 31 = XZR */
+	unsigned index_option;  /* the option field: 2 UXTW, 3 LSL/UXTX, 6 SXTW, 7 SXTX */
+	unsigned index_shift;
+};
+
+/* One register transfer of an access: a single access has one, a pair two. */
+struct mmio_xfer {
+	uint64_t va;        /* guest virtual address */
+	bool crosses_page;  /* straddles a 4 KiB boundary (then keel answers with an abort) */
+	bool ipa_known;     /* in FAR's page: ipa is from the fault; else the caller translates va */
+	uint64_t ipa;
 };
 
 /*
@@ -38,6 +59,8 @@ struct mmio_access {
  * *a untouched, when ISS.ISV is 0: the caller must then decode the
  * instruction. pair and writeback are always false: the architecture only
  * reports a valid syndrome for single-register accesses without writeback.
+ * The syndrome has no base register: the access starts at FAR (but see
+ * mmio_far_may_be_inside).
  */
 bool mmio_decode_syndrome(uint64_t esr, struct mmio_access *a);
 
@@ -53,10 +76,41 @@ bool mmio_decode_syndrome(uint64_t esr, struct mmio_access *a);
  * forms the architecture makes CONSTRAINED UNPREDICTABLE (writeback with
  * rn == rt or rt2 and rn != 31; LDP/LDNP/LDPSW with rt == rt2).
  *
- * For a pair, the caller's ipa is the address of the first transfer; the
- * second one is at ipa + size.
+ * The address of the first transfer is mmio_access_va(); for a pair the
+ * second one is size bytes further. Neither needs to be in the page that
+ * faulted: see mmio_plan_transfers.
  */
 must_check int mmio_decode_insn(uint32_t insn, struct mmio_access *a);
+
+/*
+ * The guest virtual address of the first transfer of a decoded instruction,
+ * given the values of its base register (rn, SP for 31) and index register
+ * (rm, 0 for XZR; ignored unless has_index). Wraps modulo 2^64 as the
+ * hardware's address computation does.
+ */
+uint64_t mmio_access_va(const struct mmio_access *a, uint64_t base, uint64_t index);
+
+/*
+ * Lay out the transfers of an access that starts at virtual address va and
+ * place the stage 2 fault on them. The fault (FAR_EL2, and fault_ipa = the
+ * IPA from HPFAR_EL2 plus FAR's page offset) belongs to whichever transfer
+ * lies in FAR's page: that one's IPA is known; a transfer in another page
+ * must be translated by the caller (the guest's stage 1). Returns false when
+ * FAR lies outside the access: the instruction is not the one that faulted
+ * (guest code changed under keel) or va is wrong.
+ */
+must_check bool mmio_plan_transfers(const struct mmio_access *a, uint64_t va, uint64_t far,
+				    uint64_t fault_ipa, struct mmio_xfer x[MMIO_MAX_XFERS]);
+
+/*
+ * True when a syndrome-described access of size bytes reported at FAR is
+ * certainly [FAR, FAR + size) and inside FAR's page: the common case, which
+ * needs neither the instruction nor a second translation. False when it
+ * crosses into the next page, or when it may have begun in the previous page
+ * (a page-crossing access whose second part faulted reports an address in
+ * the second page): then only the instruction says where it starts.
+ */
+bool mmio_far_is_whole_access(uint64_t far, unsigned size);
 
 /*
  * The value to write to the destination register of a load for raw device

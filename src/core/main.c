@@ -9,7 +9,6 @@
  *  5. secondary CPUs via PSCI CPU_ON to the firmware
  *  6. the VMs, built and started; then this CPU runs what it is given
  */
-#include <keel/arch/cache.h>
 #include <keel/arch/mmu.h>
 #include <keel/arch/sysreg.h>
 #include <keel/config.h>
@@ -24,6 +23,7 @@
 #include <keel/mem.h>
 #include <keel/panic.h>
 #include <keel/platform.h>
+#include <keel/stack_guard.h>
 #include <keel/vm.h>
 #include <keel/abi/hypercall.h>
 #include <libfdt.h>
@@ -117,13 +117,17 @@ static void boot_secondaries(unsigned boot_id)
 {
 	uint64_t entry = (uint64_t)(uintptr_t)secondary_entry;
 
+	/* A secondary reads only struct mmu_boot_regs with its caches off (secondary_entry),
+	 * cleaned to PoC with the final map's tables; everything else (its struct cpu, its
+	 * stack) it touches with its MMU on. */
+	if (!mmu_secondaries_ready())
+		panic("the final EL2 map changed after it was cleaned for the secondary CPUs");
+
 	for (unsigned i = 0; i < nr_cpus; i++) {
 		int64_t ret;
 
 		if (i == boot_id)
 			continue;
-		/* The secondary starts with its MMU and caches off: make what it reads first visible. */
-		dcache_clean_inval_poc((uint64_t)(uintptr_t)&cpus[i], sizeof(cpus[i]));
 		ret = firmware_cpu_on(cpus[i].mpidr, entry, i);
 		if (ret) {
 			klog("warning: CPU %u (MPIDR 0x%llx) did not start: PSCI error %lld", i,
@@ -218,6 +222,7 @@ void boot_primary(uint64_t fdt, uint64_t el, uint64_t base)
 	console_init(platform.uart_base);
 	klog("keel hypervisor %d.%d starting at EL2, loaded at 0x%llx", KEEL_VERSION_MAJOR,
 	     KEEL_VERSION_MINOR, (unsigned long long)base);
+	klog("stack guard: %s", stack_guard_describe(stack_guard_source));
 
 	nr_cpus = MIN(platform.nr_cpus, (unsigned)KEEL_MAX_CPUS);
 	for (unsigned i = 0; i < nr_cpus; i++) {
@@ -249,7 +254,7 @@ void boot_primary(uint64_t fdt, uint64_t el, uint64_t base)
 void boot_secondary(uint64_t id);
 void boot_secondary(uint64_t id)
 {
-	mmu_enable_this_cpu();
+	/* The MMU is on already (secondary_entry). */
 	boot_this_cpu(&cpus[id]);
 	cpu_idle_loop();
 }

@@ -62,7 +62,11 @@ void el2_fault(struct el2_frame *f, unsigned kind)
 	cpu_halt();
 }
 
-/* Stack protector support for -fstack-protector-strong. */
+/*
+ * Stack protector support for -fstack-protector-strong. The initial value is
+ * only what the image carries: stack_guard_seed() replaces it at boot, before
+ * any instrumented function runs (include/keel/stack_guard.h).
+ */
 uintptr_t __stack_chk_guard = 0x6b65656c2d737470ULL;
 
 noreturn_fn void __stack_chk_fail(void);

@@ -11,6 +11,12 @@
 #define VCPU_REGS_SPSR     (32 * 8)
 #define VCPU_REGS_SIZE     (33 * 8)
 
+/* struct mmu_boot_regs (include/keel/arch/mmu.h), read by secondary_entry with the MMU off */
+#define MMU_BOOT_MAIR      0
+#define MMU_BOOT_TCR       8
+#define MMU_BOOT_TTBR0     16
+#define MMU_BOOT_SCTLR     24
+
 /* exit kinds passed to vcpu_exit() */
 #define EXIT_SYNC  0
 #define EXIT_IRQ   1

@@ -14,6 +14,8 @@ struct vcpu;
 void inject_undef(struct vcpu *v);
 /* Synchronous external abort on a data access to `far` (DFSC 0x10). */
 void inject_dabt(struct vcpu *v, uint64_t far);
+/* Data abort on `far` with fault status fsc (e.g. a stage 1 fault keel found with AT). */
+void inject_dabt_status(struct vcpu *v, uint64_t far, unsigned fsc, bool write);
 /* Synchronous external abort on an instruction fetch from `far`. */
 void inject_iabt(struct vcpu *v, uint64_t far);
 

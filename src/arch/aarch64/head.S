@@ -2,7 +2,8 @@
  * keel's entry points. The image starts with the arm64 Linux Image header, so
  * QEMU -kernel and U-Boot booti load it; the boot device tree arrives in x0.
  * Everything that can be done in C is: this file only relocates the image,
- * clears BSS, sets the stack and calls boot_primary()/boot_secondary().
+ * clears BSS, sets the stack, seeds the stack guard and calls boot_primary();
+ * a secondary CPU turns its MMU on and calls boot_secondary().
  */
 #include <keel/arch/asm.h>
 
@@ -55,20 +56,43 @@ primary_entry:
 4:
 	mov	x0, #0
 	bl	set_cpu_stack
+	/* Before any C function is entered: none may hold a frame checked against the old guard. */
+	mov	x0, x19
+	mov	x1, x21
+	bl	stack_guard_seed
 	mov	x0, x19
 	mov	x1, x20
 	mov	x2, x21
 	bl	boot_primary
 	b	.
 
-/* PSCI CPU_ON entry for secondary CPUs: x0 = keel's CPU index. */
+/*
+ * PSCI CPU_ON entry for secondary CPUs: x0 = keel's CPU index. The MMU and
+ * data caches are off: data accesses go to memory, not to the caches CPU 0
+ * wrote through. So the final map is turned on here, from the block CPU 0
+ * cleaned to PoC (struct mmu_boot_regs), before the first memory write (the
+ * stack): nothing this CPU writes or reads afterwards can miss a cache line.
+ */
 	.globl secondary_entry
 secondary_entry:
 	mov	x19, x0
 	adrp	x1, el2_vectors
 	add	x1, x1, :lo12:el2_vectors
 	msr	vbar_el2, x1
+	adrp	x1, mmu_secondary_regs
+	add	x1, x1, :lo12:mmu_secondary_regs
+	ldp	x2, x3, [x1, #MMU_BOOT_MAIR]
+	ldp	x4, x5, [x1, #MMU_BOOT_TTBR0]
+	msr	mair_el2, x2
+	msr	tcr_el2, x3
+	msr	ttbr0_el2, x4
 	isb
+	tlbi	alle2
+	dsb	ish
+	isb
+	msr	sctlr_el2, x5
+	isb
+	mov	x0, x19
 	bl	set_cpu_stack
 	mov	x0, x19
 	bl	boot_secondary

@@ -70,6 +70,14 @@ void inject_dabt(struct vcpu *v, uint64_t far)
 	inject_sync(v, (uint64_t)ec << ESR_EC_SHIFT | ESR_IL | FSC_SYNC_EXT_ABORT, far);
 }
 
+void inject_dabt_status(struct vcpu *v, uint64_t far, unsigned fsc, bool write)
+{
+	unsigned ec = from_lower_el(v->regs.spsr) ? ESR_EC_DABT_LOW : ESR_EC_DABT_CUR;
+
+	inject_sync(v, (uint64_t)ec << ESR_EC_SHIFT | ESR_IL | (write ? ESR_ISS_DABT_WnR : 0) |
+		    (fsc & ESR_ISS_DABT_DFSC_MASK), far);
+}
+
 void inject_iabt(struct vcpu *v, uint64_t far)
 {
 	unsigned ec = from_lower_el(v->regs.spsr) ? ESR_EC_IABT_LOW : ESR_EC_IABT_CUR;

@@ -32,6 +32,10 @@
 #define LDST_IMM9_SHIFT  12          /* bits [20:12] */
 #define LDST_IMM9_WIDTH  9
 #define LDST_OPTION_SHIFT 13         /* register offset: option, bits [15:13] */
+#define LDST_RM_SHIFT    16          /* register offset: Rm, bits [20:16] */
+#define LDST_S           BIT(12)     /* register offset: index shifted by the access size */
+#define LDST_IMM12_SHIFT 10          /* unsigned offset: imm12, bits [21:10], scaled by size */
+#define LDST_IMM12_WIDTH 12
 
 #define LDST_OP4_UNSCALED 0          /* LDUR/STUR */
 #define LDST_OP4_POST     1
@@ -47,6 +51,9 @@
 
 /* Register offset: option<1> = 0 (option 0b000, 0b001, 0b100, 0b101) is unallocated. */
 #define LDST_OPTION_EXT_BIT 0x2u
+/* option<2>: the index is sign-extended; option<0>: it is 64 bits (X), else 32 (W). */
+#define LDST_OPTION_SIGNED  0x4u
+#define LDST_OPTION_64      0x1u
 
 /* Pair. */
 #define LDP_OPC_SHIFT    30
@@ -104,28 +111,42 @@ static int ldst_decode_size_opc(unsigned size, unsigned opc, struct mmio_access 
 	}
 }
 
-/* Addressing mode of a single-register form; KE_NOTSUP for the ones keel does not emulate. */
-static int ldst_decode_mode(uint32_t insn, struct mmio_access *d)
+/*
+ * Addressing mode of a single-register form, with the address computation;
+ * KE_NOTSUP for the ones keel does not emulate. size is the log2 of the
+ * access size (the scale of imm12 and of a shifted index).
+ */
+static int ldst_decode_mode(uint32_t insn, unsigned size, struct mmio_access *d)
 {
 	unsigned op4 = insn_field(insn, LDST_OP4_SHIFT, 2);
 	unsigned option = insn_field(insn, LDST_OPTION_SHIFT, 3);
+	int64_t imm9 = sign_extend(insn_field(insn, LDST_IMM9_SHIFT, LDST_IMM9_WIDTH),
+				   LDST_IMM9_WIDTH);
 
-	if (insn & LDST_UIMM)
+	if (insn & LDST_UIMM) {
+		d->addr_offset = (int64_t)insn_field(insn, LDST_IMM12_SHIFT, LDST_IMM12_WIDTH) << size;
 		return 0;
+	}
 	if (insn & LDST_OP3_HI) {
 		/* Only the register offset form; atomics and LDRAA/LDRAB live here too. */
 		if (op4 != LDST_OP4_UNPRIV || !(option & LDST_OPTION_EXT_BIT))
 			return KE_NOTSUP;
+		d->has_index = true;
+		d->rm = insn_reg(insn, LDST_RM_SHIFT);
+		d->index_option = option;
+		d->index_shift = (insn & LDST_S) ? size : 0;
 		return 0;
 	}
 	switch (op4) {
 	case LDST_OP4_UNSCALED:
+		d->addr_offset = imm9;
 		return 0;
-	case LDST_OP4_POST:
 	case LDST_OP4_PRE:
+		d->addr_offset = imm9;
+		/* fall through */
+	case LDST_OP4_POST:
 		d->writeback = true;
-		d->wb_offset = sign_extend(insn_field(insn, LDST_IMM9_SHIFT, LDST_IMM9_WIDTH),
-					   LDST_IMM9_WIDTH);
+		d->wb_offset = imm9;
 		return 0;
 	default:  /* LDTR/STTR: unprivileged, keel does not model the EL0 view */
 		return KE_NOTSUP;
@@ -136,13 +157,14 @@ static int ldst_decode_single(uint32_t insn, struct mmio_access *d)
 {
 	int ret;
 
+	unsigned size = insn_field(insn, LDST_SIZE_SHIFT, 2);
+
 	if (insn & LDST_V)
 		return KE_NOTSUP;
-	ret = ldst_decode_mode(insn, d);
+	ret = ldst_decode_mode(insn, size, d);
 	if (ret)
 		return ret;
-	ret = ldst_decode_size_opc(insn_field(insn, LDST_SIZE_SHIFT, 2),
-				   insn_field(insn, LDST_OPC_SHIFT, 2), d);
+	ret = ldst_decode_size_opc(size, insn_field(insn, LDST_OPC_SHIFT, 2), d);
 	if (ret)
 		return ret;
 	d->rt = insn_reg(insn, LDST_RT_SHIFT);
@@ -189,6 +211,7 @@ static int ldst_decode_pair(uint32_t insn, struct mmio_access *d)
 {
 	unsigned mode = insn_field(insn, LDP_MODE_SHIFT, 2);
 	bool load = (insn & LDP_L) != 0;
+	int64_t imm;
 	int ret;
 
 	if (insn & LDST_V)
@@ -201,11 +224,14 @@ static int ldst_decode_pair(uint32_t insn, struct mmio_access *d)
 	d->rt = insn_reg(insn, LDST_RT_SHIFT);
 	d->rt2 = insn_reg(insn, LDP_RT2_SHIFT);
 	d->rn = insn_reg(insn, LDST_RN_SHIFT);
+	/* imm7 is scaled by the access size; post-index adds it only to the base. */
+	imm = sign_extend(insn_field(insn, LDP_IMM7_SHIFT, LDP_IMM7_WIDTH), LDP_IMM7_WIDTH) *
+	      (int64_t)d->size;
+	if (mode != LDP_MODE_POST)
+		d->addr_offset = imm;
 	if (mode == LDP_MODE_POST || mode == LDP_MODE_PRE) {
-		/* imm7 is scaled by the access size. */
 		d->writeback = true;
-		d->wb_offset = sign_extend(insn_field(insn, LDP_IMM7_SHIFT, LDP_IMM7_WIDTH),
-					   LDP_IMM7_WIDTH) * (int64_t)d->size;
+		d->wb_offset = imm;
 	}
 	if (ldp_is_unpredictable(d))
 		return KE_NOTSUP;
@@ -245,6 +271,11 @@ bool mmio_decode_syndrome(uint64_t esr, struct mmio_access *a)
 	a->writeback = false;
 	a->rn = 0;
 	a->wb_offset = 0;
+	a->addr_offset = 0;
+	a->has_index = false;
+	a->rm = 0;
+	a->index_option = 0;
+	a->index_shift = 0;
 	return true;
 }
 
@@ -263,4 +294,60 @@ uint64_t mmio_load_result(const struct mmio_access *a, uint64_t raw)
 	if (!a->sf)
 		v &= mmio_size_mask(4);
 	return v;
+}
+
+/* ---------------------------------------------------------------- addresses */
+
+/* The index register's value as the option field extends it (UXTW, LSL/UXTX, SXTW, SXTX). */
+static uint64_t ldst_extend_index(uint64_t index, unsigned option)
+{
+	if (!(option & LDST_OPTION_64))
+		index &= GENMASK(31, 0);
+	if ((option & LDST_OPTION_SIGNED) && !(option & LDST_OPTION_64))
+		index = (uint64_t)sign_extend(index, 32);
+	return index;
+}
+
+uint64_t mmio_access_va(const struct mmio_access *a, uint64_t base, uint64_t index)
+{
+	uint64_t va = base + (uint64_t)a->addr_offset;   /* wraps like the hardware's adder */
+
+	if (a->has_index)
+		va += ldst_extend_index(index, a->index_option) << a->index_shift;
+	return va;
+}
+
+static bool mmio_same_page(uint64_t x, uint64_t y)
+{
+	return ((x ^ y) & MMIO_VA_MASK) >> PAGE_SHIFT == 0;
+}
+
+bool mmio_plan_transfers(const struct mmio_access *a, uint64_t va, uint64_t far,
+			 uint64_t fault_ipa, struct mmio_xfer x[MMIO_MAX_XFERS])
+{
+	unsigned n = a->pair ? 2 : 1;
+
+	/* FAR must lie inside the access (both taken modulo the tag byte). */
+	if (((far - va) & MMIO_VA_MASK) >= (uint64_t)n * a->size)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t e = va + (uint64_t)i * a->size;
+
+		x[i].va = e;
+		x[i].crosses_page = (e & (PAGE_SIZE - 1)) + a->size > PAGE_SIZE;
+		x[i].ipa_known = mmio_same_page(e, far);
+		x[i].ipa = x[i].ipa_known ? (fault_ipa & ~(PAGE_SIZE - 1)) | (e & (PAGE_SIZE - 1)) : 0;
+	}
+	return true;
+}
+
+bool mmio_far_is_whole_access(uint64_t far, unsigned size)
+{
+	uint64_t off = far & (PAGE_SIZE - 1);
+
+	/* An access that began in the previous page and faulted in FAR's page ends at most
+	 * size - 1 bytes into it, and FAR is one of those bytes: off <= size - 2. */
+	if (size >= 2 && off <= size - 2)
+		return false;
+	return off + size <= PAGE_SIZE;
 }

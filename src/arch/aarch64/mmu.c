@@ -1,4 +1,6 @@
 /* keel's EL2 stage-1 identity map. See include/keel/arch/mmu.h. */
+#include <keel/arch/asm.h>
+#include <keel/arch/cache.h>
 #include <keel/arch/mmu.h>
 #include <keel/arch/sysreg.h>
 #include <keel/pt.h>
@@ -15,8 +17,16 @@
 
 static uint8_t el2_table_pool[EL2_TABLE_POOL][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static unsigned el2_tables_used;
+static unsigned el2_tables_published;   /* tables in PoC when the secondaries' block was published */
 static struct pt early_pt, final_pt;
-static uint64_t final_root;
+/* Its own cache line: CPU 0 writing a neighbour must not matter to a reader with caches off. */
+struct mmu_boot_regs mmu_secondary_regs __attribute__((aligned(64)));
+
+_Static_assert(__builtin_offsetof(struct mmu_boot_regs, mair) == MMU_BOOT_MAIR &&
+	       __builtin_offsetof(struct mmu_boot_regs, tcr) == MMU_BOOT_TCR &&
+	       __builtin_offsetof(struct mmu_boot_regs, ttbr0) == MMU_BOOT_TTBR0 &&
+	       __builtin_offsetof(struct mmu_boot_regs, sctlr) == MMU_BOOT_SCTLR,
+	       "head.S reads struct mmu_boot_regs by these offsets");
 
 static void *el2_table_alloc(void *ctx)
 {
@@ -53,23 +63,53 @@ unsigned mmu_pa_bits_to_ps(unsigned bits)
 	return 5;
 }
 
+static uint64_t mmu_tcr(void)
+{
+	return TCR_EL2_RES1 | TCR_T0SZ(64 - EL2_VA_BITS) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA |
+	       TCR_SH0_INNER | TCR_TG0_4K |
+	       ((uint64_t)mmu_pa_bits_to_ps(mmu_pa_bits()) << TCR_EL2_PS_SHIFT);
+}
+
 /* WXN only with the final map: the early map has the whole image writable. */
+static uint64_t mmu_sctlr(bool wxn)
+{
+	return SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | (wxn ? SCTLR_WXN : 0);
+}
+
 static void mmu_enable(uint64_t root, bool wxn)
 {
-	uint64_t tcr = TCR_EL2_RES1 | TCR_T0SZ(64 - EL2_VA_BITS) | TCR_IRGN0_WBWA |
-		       TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K |
-		       ((uint64_t)mmu_pa_bits_to_ps(mmu_pa_bits()) << TCR_EL2_PS_SHIFT);
-
 	write_sysreg(mair_el2, MAIR_EL2_VALUE);
-	write_sysreg(tcr_el2, tcr);
+	write_sysreg(tcr_el2, mmu_tcr());
 	write_sysreg(ttbr0_el2, root);
 	isb();
 	__asm__ volatile("tlbi alle2" ::: "memory");
 	dsb(ish);
 	isb();
-	write_sysreg(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA |
-				 (wxn ? SCTLR_WXN : 0));
+	write_sysreg(sctlr_el2, mmu_sctlr(wxn));
 	isb();
+}
+
+/*
+ * Publish the final map to the secondary CPUs (see struct mmu_boot_regs):
+ * the register block they load with caches off, and the table pages their
+ * first walks read, cleaned to PoC. The walks are cacheable (TCR IRGN/ORGN
+ * WBWA) and so coherent with CPU 0's caches once the secondary is in the
+ * coherency domain; the clean makes them not depend on that.
+ */
+static void mmu_publish_for_secondaries(uint64_t root)
+{
+	mmu_secondary_regs.mair = MAIR_EL2_VALUE;
+	mmu_secondary_regs.tcr = mmu_tcr();
+	mmu_secondary_regs.ttbr0 = root;
+	mmu_secondary_regs.sctlr = mmu_sctlr(true);
+	dcache_clean_inval_poc((uint64_t)(uintptr_t)&mmu_secondary_regs, sizeof(mmu_secondary_regs));
+	dcache_clean_inval_poc((uint64_t)(uintptr_t)el2_table_pool, (uint64_t)el2_tables_used * PAGE_SIZE);
+	el2_tables_published = el2_tables_used;
+}
+
+bool mmu_secondaries_ready(void)
+{
+	return mmu_secondary_regs.ttbr0 && el2_tables_published == el2_tables_used;
 }
 
 static int map_pages(struct pt *pt, uint64_t base, uint64_t size, uint64_t attrs)
@@ -145,10 +185,10 @@ int mmu_final_init(const struct platform *p, uint64_t image_base, uint64_t text_
 		ret = map_pages(&final_pt, p->gicr_base, p->gicr_size, EL2_DEVICE);
 	if (ret)
 		return ret;
-	final_root = (uint64_t)(uintptr_t)final_pt.root;
 	dsb(ishst);
+	mmu_publish_for_secondaries((uint64_t)(uintptr_t)final_pt.root);
 	/* Switching tables with the MMU on is safe: both map this code identically. */
-	write_sysreg(ttbr0_el2, final_root);
+	write_sysreg(ttbr0_el2, (uint64_t)(uintptr_t)final_pt.root);
 	isb();
 	__asm__ volatile("tlbi alle2" ::: "memory");
 	dsb(ish);
@@ -158,7 +198,3 @@ int mmu_final_init(const struct platform *p, uint64_t image_base, uint64_t text_
 	return KE_OK;
 }
 
-void mmu_enable_this_cpu(void)
-{
-	mmu_enable(final_root, true);
-}
