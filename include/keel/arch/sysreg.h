@@ -88,6 +88,7 @@
 #define HDFGRTR_EL2  s3_4_c3_c1_4
 #define HDFGWTR_EL2  s3_4_c3_c1_5
 #define HAFGRTR_EL2  s3_4_c3_c1_6
+#define TRFCR_EL2    s3_4_c1_c2_1
 #define VDISR_EL2    s3_4_c12_c1_1
 #define VSESR_EL2    s3_4_c5_c2_3
 #define TPIDR2_EL0   s3_3_c13_c0_5
@@ -189,6 +190,7 @@ static inline bool cpu_has_ras(void) { return ID_AA64PFR0_RAS(read_sysreg(id_aa6
 static inline bool cpu_has_amu(void) { return ID_AA64PFR0_AMU(read_sysreg(id_aa64pfr0_el1)) != 0; }
 static inline bool cpu_has_sme(void) { return ID_AA64PFR1_SME(read_sysreg(id_aa64pfr1_el1)) != 0; }
 static inline bool cpu_has_fgt(void) { return ID_AA64MMFR0_FGT(read_sysreg(id_aa64mmfr0_el1)) != 0; }
+static inline bool cpu_has_trf(void) { return ((read_sysreg(id_aa64dfr0_el1) >> 40) & 0xf) != 0; }
 static inline bool cpu_has_hcx(void) { return ID_AA64MMFR1_HCX(read_sysreg(id_aa64mmfr1_el1)) != 0; }
 static inline unsigned cpu_nr_brps(void) { return ID_AA64DFR0_BRPS(read_sysreg(id_aa64dfr0_el1)); }
 static inline unsigned cpu_nr_wrps(void) { return ID_AA64DFR0_WRPS(read_sysreg(id_aa64dfr0_el1)); }

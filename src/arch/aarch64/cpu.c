@@ -37,7 +37,8 @@ void cpu_set_current(struct cpu *c)
  * virtual timer's).
  *
  * Every other EL2 trap control gets a known value here instead of what firmware
- * left: no AArch32 CP15 traps (HSTR_EL2), no virtual SError pending (VSESR_EL2,
+ * left: no AArch32 CP15 traps (HSTR_EL2), no implementation defined traps
+ * (HACR_EL2), no trace at EL2 (TRFCR_EL2), no virtual SError pending (VSESR_EL2,
  * VDISR_EL2), and - when the CPU has them - HCRX_EL2 = 0 (LS64, MOPS, TCR2,
  * SCTLR2, GCS, NMI, FPMR... disabled or trapped, all hidden in the ID registers)
  * and every fine-grained trap register = 0: its plain bits trap nothing keel
@@ -54,6 +55,9 @@ void cpu_init_el2(void)
 			       MDCR_TPMS | MDCR_TTRF);
 	write_sysreg(cptr_el2, CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM | CPTR_TCPAC);
 	write_sysreg(hstr_el2, 0);
+	write_sysreg(hacr_el2, 0);
+	if (cpu_has_trf())
+		write_sysreg_s(TRFCR_EL2, 0);
 	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vttbr_el2, 0);
