@@ -56,14 +56,16 @@ debug_sync:
 	eret
 
 	.text
-/* uint64_t debug_step_run(uint64_t (*fn)(void)) */
+/* uint64_t debug_step_run(uint64_t (*fn)(void), uint64_t x0, uint64_t x1): fn runs with x0, x1 */
 	.globl	debug_step_run
 debug_step_run:
 	stp	x29, x30, [sp, #-16]!
 	msr	elr_el1, x0
-	mov	x1, #PSR_EL1H_AIF
-	orr	x1, x1, #PSR_SS_BIT
-	msr	spsr_el1, x1
+	mov	x0, x1
+	mov	x1, x2
+	mov	x3, #PSR_EL1H_AIF
+	orr	x3, x3, #PSR_SS_BIT
+	msr	spsr_el1, x3
 	adr	x30, 1f
 	isb
 	eret
@@ -90,4 +92,17 @@ step_target:
 step_emulated_target:
 	mrs	x0, id_aa64pfr0_el1
 	mov	x0, #7
+	ret
+
+/* Stepped: first a load from a device keel emulates (x1 = its address). */
+	.globl	step_mmio_target
+step_mmio_target:
+	ldr	w2, [x1]
+	mov	x0, #9
+	ret
+
+/* Stepped: first a hypercall (x0 = its function id); returns its answer. */
+	.globl	step_hvc_target
+step_hvc_target:
+	hvc	#0
 	ret

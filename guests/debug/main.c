@@ -13,6 +13,7 @@
  * types 'r' once, then ends the second run, whose start checks find a leak.
  */
 #include "guest/guest.h"
+#include "guest/testdev.h"
 
 const char guest_name[] = "debug";
 
@@ -34,10 +35,12 @@ const char guest_name[] = "debug";
 #define MARKER		0x7e57c0de5ec0e700ULL
 
 extern char debug_vectors[];
-uint64_t debug_step_run(uint64_t (*fn)(void));
+uint64_t debug_step_run(uint64_t (*fn)(void), uint64_t x0, uint64_t x1);
 uint64_t bp_target(void);
 uint64_t step_target(void);
 uint64_t step_emulated_target(void);
+uint64_t step_mmio_target(void);
+uint64_t step_hvc_target(void);
 void debug_exception(void);
 
 /* ---------------------------------------------------------------- register access by number */
@@ -301,14 +304,15 @@ static void check_watchpoint(void)
 	       (unsigned long)watched);
 }
 
-static void check_step(const char *name, uint64_t (*fn)(void), uint64_t want_ret)
+static void check_step(const char *name, uint64_t (*fn)(void), uint64_t x0, uint64_t x1,
+		       uint64_t want_ret)
 {
 	uint64_t start = (uint64_t)(uintptr_t)fn, ret;
 
 	hit_reset();
 	write_sysreg(mdscr_el1, read_sysreg(mdscr_el1) | MDSCR_SS);
 	isb();
-	ret = debug_step_run(fn);
+	ret = debug_step_run(fn, x0, x1);
 	write_sysreg(mdscr_el1, read_sysreg(mdscr_el1) & ~(uint64_t)MDSCR_SS);
 	isb();
 	/* One instruction ran, then the step exception, at the next one. */
@@ -331,8 +335,14 @@ static void check_debug_exceptions(void)
 	vbar = vectors_swap((uint64_t)(uintptr_t)debug_vectors);
 	check_breakpoint();
 	check_watchpoint();
-	check_step("single-step", step_target, 3);
-	check_step("single-step-emulated-insn", step_emulated_target, 7);
+	check_step("single-step", step_target, 0, 0, 3);
+	check_step("single-step-emulated-sysreg", step_emulated_target, 0, 0, 7);
+	if (env.has_testdev)
+		check_step("single-step-emulated-mmio", step_mmio_target, 0,
+			   env.testdev_base + TESTDEV_ID, 9);
+	if (env.under_keel)
+		check_step("single-step-hypercall", step_hvc_target, KEEL_HC_VERSION, 0,
+			   KEEL_VERSION_MAJOR << 16 | KEEL_VERSION_MINOR);
 	vectors_swap(vbar);
 }
 

@@ -73,6 +73,17 @@ static inline void vcpu_reg_set(struct vcpu_regs *r, unsigned n, uint64_t v)
 enum dbg_reg { DBG_BVR, DBG_BCR, DBG_WVR, DBG_WCR };
 
 void sysregs_dbg_write(enum dbg_reg r, unsigned n, uint64_t val);
+/*
+ * Step over an instruction keel emulated. It completed, so a software step the
+ * guest has active ends with it: SPSR.SS = 0 makes the guest take its step
+ * exception right after, as the CPU would have (the trap had left SS = 1).
+ */
+static inline void vcpu_skip_insn(struct vcpu_regs *r, unsigned len)
+{
+	r->elr += len;
+	r->spsr &= ~PSR_SS;
+}
+
 void sysregs_save(struct vcpu_sysregs *s);
 void sysregs_restore(const struct vcpu_sysregs *s);
 void sysregs_reset(struct vcpu_sysregs *s, uint64_t vmpidr);

@@ -122,7 +122,7 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 			vm_stop(v->vm, "stopped: stage-2 fault on its own RAM at IPA 0x%llx (keel bug)",
 				(unsigned long long)ipa);
 		} else if (esr & ESR_ISS_DABT_CM) {
-			v->regs.elr += 4; /* cache maintenance by VA on a device or a hole: a no-op */
+			vcpu_skip_insn(&v->regs, 4); /* cache maintenance by VA on a device or a hole: a no-op */
 		} else {
 			inject_dabt(v, far);
 		}
@@ -143,7 +143,7 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 	a.ipa = ipa;
 	ret = mmio_emulate(v, dev, &a);
 	if (ret == KE_OK) {
-		v->regs.elr += 4;
+		vcpu_skip_insn(&v->regs, 4);
 	} else if (ret == KE_NOTSUP) {
 		trap_dump_guest(v, esr);
 		vm_stop(v->vm, "stopped: device access at IPA 0x%llx straddles a page", (unsigned long long)ipa);

@@ -301,7 +301,5 @@ void trap_sysreg(struct vcpu *v, uint64_t esr)
 		v->sw_flushed = false;
 	if (read)
 		vcpu_reg_set(&v->regs, rt, val);
-	/* Emulated: the instruction completed, so a software step ends here (SPSR.SS = 0). */
-	v->regs.elr += 4;
-	v->regs.spsr &= ~PSR_SS;
+	vcpu_skip_insn(&v->regs, 4);
 }
