@@ -275,6 +275,9 @@ void trap_sysreg(struct vcpu *v, uint64_t esr)
 		if (!v->sw_flushed)
 			stage2_flush_vm(v->vm);
 		v->sw_flushed = true;
+	} else if (esr_sys_op0(esr) == 3 && esr_sys_crn(esr) == 12 && esr_sys_crm(esr) == 11) {
+		/* Before the rarer registers: SGIs are the hot path (IPIs). */
+		handled = sgi_reg_write(v, reg, read, val);
 	} else if (reg == SYSREG_ISS(3, 0, 1, 0, 1)) {   /* ACTLR_EL1 */
 		val = 0;
 	} else if (reg == SYSREG_ISS(3, 0, 1, 0, 2)) {   /* CPACR_EL1 */
@@ -287,8 +290,6 @@ void trap_sysreg(struct vcpu *v, uint64_t esr)
 		val = read_sysreg(aidr_el1);
 	} else if (esr_sys_op0(esr) == 2) {
 		handled = debug_reg_access(v, esr, reg, read, &val);
-	} else if (esr_sys_crn(esr) == 12 && esr_sys_crm(esr) == 11) {
-		handled = sgi_reg_write(v, reg, read, val);
 	} else {
 		handled = false;
 	}
