@@ -134,19 +134,27 @@ static void check_mpidr(void)
 	check_eq("mpidr-all-vcpus", mpidr_done, env.ncpus);
 }
 
+/* One MRS / MSR / instruction, by encoding string, with any exception recorded. */
+#define SYSREG_READ(enc) ({ uint64_t __v = 0; struct fault __f; \
+	expect_fault_begin(); \
+	__asm__ volatile("mrs %0, " enc : "+r"(__v) :: "memory"); \
+	__f = expect_fault_end(); __f; })
+#define SYSREG_WRITE(enc, v) ({ struct fault __f; \
+	expect_fault_begin(); \
+	__asm__ volatile("msr " enc ", %0" :: "r"((uint64_t)(v)) : "memory"); \
+	__f = expect_fault_end(); __f; })
+#define INSN(word) ({ struct fault __f; \
+	expect_fault_begin(); \
+	__asm__ volatile(".inst " #word ::: "x0", "memory"); \
+	__f = expect_fault_end(); __f; })
+
 /*
  * IMPLEMENTATION DEFINED registers (op0 = 3, CRn = 11 or 15) that no CPU
  * model here implements: UNDEFINED, whether keel traps them (HCR_EL2.TIDCP)
  * and injects it or the CPU raises it directly.
  */
-#define IMPDEF_READ(enc) ({ uint64_t __v = 0; struct fault __f; \
-	expect_fault_begin(); \
-	__asm__ volatile("mrs %0, " enc : "+r"(__v) :: "memory"); \
-	__f = expect_fault_end(); __f; })
-#define IMPDEF_WRITE(enc, v) ({ struct fault __f; \
-	expect_fault_begin(); \
-	__asm__ volatile("msr " enc ", %0" :: "r"((uint64_t)(v)) : "memory"); \
-	__f = expect_fault_end(); __f; })
+#define IMPDEF_READ(enc)     SYSREG_READ(enc)
+#define IMPDEF_WRITE(enc, v) SYSREG_WRITE(enc, v)
 
 static void check_undef(const char *name, struct fault f)
 {
@@ -170,6 +178,44 @@ static void check_undefined_sysreg(void)
 	f = IMPDEF_READ("s3_1_c15_c2_0");
 	printf("NOTE s3_1_c15_c2_0 (CPUACTLR_EL1 on A57/A72): %s\n",
 	       f.taken ? "UNDEFINED" : "readable (HCR_EL2.TIDCP did not trap it)");
+}
+
+#define CPACR_ZEN	(3ull << 16)
+#define CPACR_FPEN	(3ull << 20)
+#define CPACR_SMEN	(3ull << 24)
+
+/*
+ * SVE and SME are hidden: their registers and instructions are UNDEFINED, never
+ * the guest's own SVE/SME access trap (EC 0x19/0x1D), whatever the guest's
+ * CPACR_EL1 says; CPACR_EL1.ZEN/SMEN are RES0 to it. SMIDR_EL1 is UNDEFINED
+ * too (HCR_EL2.TID1), REVIDR_EL1 and AIDR_EL1 beside it stay readable. The
+ * SME/RAS registers the architecture gives EL2 no trap for without FEAT_FGT
+ * (TPIDR2_EL0, SMPRI_EL1, DISR_EL1) are checked by the debug guest: 0 at
+ * every start, whatever the last run left.
+ */
+static void check_hidden_sve_sme(void)
+{
+	uint64_t cpacr = read_sysreg(cpacr_el1), seen;
+
+	check_undef("zcr-el1-read-undef", SYSREG_READ("s3_0_c1_c2_0"));
+	check_undef("zcr-el1-write-undef", SYSREG_WRITE("s3_0_c1_c2_0", 0));
+	check_undef("smcr-el1-read-undef", SYSREG_READ("s3_0_c1_c2_6"));
+	check_undef("svcr-read-undef", SYSREG_READ("s3_3_c4_c2_2"));
+	check_undef("smidr-el1-read-undef", SYSREG_READ("s3_1_c0_c0_6"));
+	check_undef("sve-rdvl-undef", INSN(0x04bf5020));		/* RDVL X0, #1 */
+	check_undef("sme-smstart-undef", INSN(0xd503477f));	/* SMSTART */
+	checkf("revidr-el1-readable", !SYSREG_READ("s3_0_c0_c0_6").taken, "UNDEFINED");
+	checkf("aidr-el1-readable", !SYSREG_READ("s3_1_c0_c0_7").taken, "UNDEFINED");
+
+	write_sysreg(cpacr_el1, cpacr | CPACR_ZEN | CPACR_SMEN);
+	isb();
+	seen = read_sysreg(cpacr_el1);
+	checkf("cpacr-zen-smen-res0", (seen & (CPACR_ZEN | CPACR_SMEN)) == 0 &&
+	       (seen & CPACR_FPEN) == (cpacr & CPACR_FPEN), "CPACR_EL1 reads 0x%lx",
+	       (unsigned long)seen);
+	check_undef("zcr-el1-zen-set-read-undef", SYSREG_READ("s3_0_c1_c2_0"));
+	write_sysreg(cpacr_el1, cpacr);
+	isb();
 }
 
 static void check_set_way(void)
@@ -227,6 +273,7 @@ void guest_main(void)
 	check_id_registers();
 	check_mpidr();
 	check_undefined_sysreg();
+	check_hidden_sve_sme();
 	check_set_way();
 	check_counter();
 	check_unmapped();

@@ -10,6 +10,9 @@
 #ifndef __ASSEMBLY__
 #define read_sysreg(r) ({ uint64_t __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
 #define write_sysreg(r, v) __asm__ volatile("msr " #r ", %x0" : : "rZ"((uint64_t)(v)) : "memory")
+/* For registers named by a macro below (the name is expanded before it is stringified). */
+#define read_sysreg_s(r)     read_sysreg(r)
+#define write_sysreg_s(r, v) write_sysreg(r, v)
 #define isb()        __asm__ volatile("isb" : : : "memory")
 #define dsb(opt)     __asm__ volatile("dsb " #opt : : : "memory")
 #define dmb(opt)     __asm__ volatile("dmb " #opt : : : "memory")
@@ -74,6 +77,46 @@
 #define CPTR_TAM     BIT(30)
 #define CPTR_TCPAC   BIT(31)
 
+/*
+ * EL2 registers the assembler may not know by name (FEAT_HCX, FEAT_FGT, FEAT_RAS)
+ * and EL1/EL0 registers of features keel hides but must still switch (FEAT_SME).
+ */
+#define HCRX_EL2     s3_4_c1_c2_2
+#define HFGRTR_EL2   s3_4_c1_c1_4
+#define HFGWTR_EL2   s3_4_c1_c1_5
+#define HFGITR_EL2   s3_4_c1_c1_6
+#define HDFGRTR_EL2  s3_4_c3_c1_4
+#define HDFGWTR_EL2  s3_4_c3_c1_5
+#define HAFGRTR_EL2  s3_4_c3_c1_6
+#define TRFCR_EL2    s3_4_c1_c2_1
+#define VDISR_EL2    s3_4_c12_c1_1
+#define VSESR_EL2    s3_4_c5_c2_3
+#define TPIDR2_EL0   s3_3_c13_c0_5
+#define SMPRI_EL1    s3_0_c1_c2_4
+
+/* CPACR_EL1: the fields a guest owns; ZEN and SMEN belong to keel (see sysreg_trap.c). */
+#define CPACR_ZEN    (3ULL << 16)
+#define CPACR_FPEN   (3ULL << 20)
+#define CPACR_SMEN   (3ULL << 24)
+#define CPACR_TTA    BIT(28)
+#define CPACR_GUEST_MASK (CPACR_FPEN | CPACR_TTA)
+
+/* MDSCR_EL1: the fields a guest may set (no halting debug, no DCC flow control). */
+#define MDSCR_SS     BIT(0)
+#define MDSCR_TDCC   BIT(12)
+#define MDSCR_KDE    BIT(13)
+#define MDSCR_MDE    BIT(15)
+#define MDSCR_GUEST_MASK (MDSCR_SS | MDSCR_TDCC | MDSCR_KDE | MDSCR_MDE)
+
+/* OSLSR_EL1 / OSLAR_EL1 */
+#define OSLSR_OSLM_IMPLEMENTED BIT(3)
+#define OSLSR_OSLK   BIT(1)
+#define OSLAR_OSLK   BIT(0)
+
+/* Hardware breakpoints and watchpoints: architectural maximum of each. */
+#define DBG_MAX_BRPS 16
+#define DBG_MAX_WRPS 16
+
 /* CNTHCTL_EL2 (E2H=0 layout) */
 #define CNTHCTL_EL1PCTEN BIT(0)
 #define CNTHCTL_EL1PCEN  BIT(1)
@@ -125,11 +168,43 @@
 #define PSR_I         BIT(7)
 #define PSR_A         BIT(8)
 #define PSR_D         BIT(9)
+#define PSR_SS        BIT(21)
 #define PSR_DAIF      (PSR_D | PSR_A | PSR_I | PSR_F)
 
-/* ID_AA64MMFR0_EL1 / MMFR1 fields */
+/* ID register fields */
 #define ID_AA64MMFR0_PARANGE(v)  ((unsigned)((v) & 0xf))
+#define ID_AA64MMFR0_FGT(v)      ((unsigned)(((v) >> 56) & 0xf))
 #define ID_AA64MMFR1_VMIDBITS(v) ((unsigned)(((v) >> 4) & 0xf))
+#define ID_AA64MMFR1_HCX(v)      ((unsigned)(((v) >> 40) & 0xf))
+#define ID_AA64PFR0_RAS(v)       ((unsigned)(((v) >> 28) & 0xf))
+#define ID_AA64PFR0_SVE(v)       ((unsigned)(((v) >> 32) & 0xf))
+#define ID_AA64PFR0_AMU(v)       ((unsigned)(((v) >> 44) & 0xf))
+#define ID_AA64PFR1_SME(v)       ((unsigned)(((v) >> 24) & 0xf))
+#define ID_AA64DFR0_BRPS(v)      ((unsigned)(((v) >> 12) & 0xf) + 1)
+#define ID_AA64DFR0_WRPS(v)      ((unsigned)(((v) >> 20) & 0xf) + 1)
+
+#ifndef __ASSEMBLY__
+/* What this CPU implements, from its ID registers (EL2 reads them untrapped). */
+static inline bool cpu_has_sve(void) { return ID_AA64PFR0_SVE(read_sysreg(id_aa64pfr0_el1)) != 0; }
+static inline bool cpu_has_ras(void) { return ID_AA64PFR0_RAS(read_sysreg(id_aa64pfr0_el1)) != 0; }
+static inline bool cpu_has_amu(void) { return ID_AA64PFR0_AMU(read_sysreg(id_aa64pfr0_el1)) != 0; }
+static inline bool cpu_has_sme(void) { return ID_AA64PFR1_SME(read_sysreg(id_aa64pfr1_el1)) != 0; }
+static inline bool cpu_has_fgt(void) { return ID_AA64MMFR0_FGT(read_sysreg(id_aa64mmfr0_el1)) != 0; }
+static inline bool cpu_has_trf(void) { return ((read_sysreg(id_aa64dfr0_el1) >> 40) & 0xf) != 0; }
+static inline bool cpu_has_hcx(void) { return ID_AA64MMFR1_HCX(read_sysreg(id_aa64mmfr1_el1)) != 0; }
+static inline unsigned cpu_nr_brps(void) { return ID_AA64DFR0_BRPS(read_sysreg(id_aa64dfr0_el1)); }
+static inline unsigned cpu_nr_wrps(void) { return ID_AA64DFR0_WRPS(read_sysreg(id_aa64dfr0_el1)); }
+
+/*
+ * CPACR_EL1.ZEN/SMEN as keel keeps them in the CPU: enabled, so that SVE and SME
+ * accesses pass the guest's own EL1 trap (which the architecture checks first)
+ * and reach CPTR_EL2.TZ/TSM, where keel answers UNDEFINED.
+ */
+static inline uint64_t cpacr_keel_bits(void)
+{
+	return (cpu_has_sve() ? CPACR_ZEN : 0) | (cpu_has_sme() ? CPACR_SMEN : 0);
+}
+#endif
 
 /* MPIDR_EL1 */
 #define MPIDR_AFF_MASK 0xff00ffffffULL

@@ -205,7 +205,7 @@ static void mmio_emulate(struct vcpu *v, const struct mmio_access *a, const stru
 			vcpu_reg_set(&v->regs, i ? a->rt2 : a->rt, mmio_load_result(a, val[i]));
 	if (a->writeback)
 		guest_base_writeback(v, a->rn, a->wb_offset);
-	v->regs.elr += 4;
+	vcpu_skip_insn(&v->regs, 4);
 }
 
 /*
@@ -227,7 +227,7 @@ static void mmio_emulate_at_fault(struct vcpu *v, const struct mmio_device *dev,
 	}
 	if (!a->write)
 		vcpu_reg_set(&v->regs, a->rt, mmio_load_result(a, val));
-	v->regs.elr += 4;
+	vcpu_skip_insn(&v->regs, 4);
 }
 
 /*
@@ -300,7 +300,7 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 			vm_stop(v->vm, "stopped: stage-2 fault on its own RAM at IPA 0x%llx (keel bug)",
 				(unsigned long long)ipa);
 		} else if (esr & ESR_ISS_DABT_CM) {
-			v->regs.elr += 4; /* cache maintenance by VA on a device or a hole: a no-op */
+			vcpu_skip_insn(&v->regs, 4); /* cache maintenance by VA on a device or a hole: a no-op */
 		} else {
 			inject_dabt(v, far);
 		}

@@ -29,10 +29,23 @@ void cpu_set_current(struct cpu *c)
 
 /*
  * EL2 controls that are the same for every guest (docs/architecture.md):
- * debug, PMU, SPE and trace trapped; SVE, SME, AMU and trace registers
- * trapped; FP/SIMD left to the guest; the guest reads the physical counter
- * and owns the EL1 physical timer (switched with the vCPU, its interrupt
- * forwarded like the virtual timer's).
+ * debug, PMU, SPE and trace trapped; SVE, SME, AMU, trace registers and
+ * CPACR_EL1 trapped (CPTR_EL2.TCPAC: keel keeps CPACR_EL1.ZEN/SMEN enabled so
+ * SVE and SME reach CPTR_EL2.TZ/TSM and are UNDEFINED, sysreg_trap.c); FP/SIMD
+ * left to the guest; the guest reads the physical counter and owns the EL1
+ * physical timer (switched with the vCPU, its interrupt forwarded like the
+ * virtual timer's).
+ *
+ * Every other EL2 trap control gets a known value here instead of what firmware
+ * left: no AArch32 CP15 traps (HSTR_EL2), no implementation defined traps
+ * (HACR_EL2), no trace at EL2 (TRFCR_EL2), no virtual SError pending (VSESR_EL2,
+ * VDISR_EL2), and - when the CPU has them - HCRX_EL2 = 0 (LS64, MOPS, TCR2,
+ * SCTLR2, GCS, NMI, FPMR... disabled or trapped, all hidden in the ID registers)
+ * and every fine-grained trap register = 0: its plain bits trap nothing keel
+ * does not already trap coarsely, its "n" bits (nTPIDR2_EL0, nSMPRI_EL1,
+ * nACCDATA_EL1, nPOR_EL1, nBRB*, nPMSNEVFR_EL1, ...) trap the registers of
+ * features keel hides. The FGT registers are UNDEFINED without FEAT_FGT, hence
+ * the ID checks. VPIDR/VMPIDR_EL2 hold this CPU's own values until a vCPU is loaded.
  */
 void cpu_init_el2(void)
 {
@@ -40,10 +53,34 @@ void cpu_init_el2(void)
 
 	write_sysreg(mdcr_el2, hpmn | MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA |
 			       MDCR_TPMS | MDCR_TTRF);
-	write_sysreg(cptr_el2, CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM);
+	write_sysreg(cptr_el2, CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM | CPTR_TCPAC);
+	write_sysreg(hstr_el2, 0);
+	write_sysreg(hacr_el2, 0);
+	if (cpu_has_trf())
+		write_sysreg_s(TRFCR_EL2, 0);
 	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vttbr_el2, 0);
+	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
+	write_sysreg(vmpidr_el2, read_sysreg(mpidr_el1));
+	if (cpu_has_ras()) {
+		write_sysreg_s(VSESR_EL2, 0);
+		write_sysreg_s(VDISR_EL2, 0);
+	}
+	if (cpu_has_hcx())
+		write_sysreg_s(HCRX_EL2, 0);
+	if (cpu_has_fgt()) {
+		write_sysreg_s(HFGRTR_EL2, 0);
+		write_sysreg_s(HFGWTR_EL2, 0);
+		write_sysreg_s(HFGITR_EL2, 0);
+		write_sysreg_s(HDFGRTR_EL2, 0);
+		write_sysreg_s(HDFGWTR_EL2, 0);
+		if (cpu_has_amu())
+			write_sysreg_s(HAFGRTR_EL2, 0);
+	}
+	/* No guest debug state until a vCPU is loaded: OS lock set, stepping off. */
+	write_sysreg(mdscr_el1, 0);
+	write_sysreg(oslar_el1, OSLAR_OSLK);
 	write_sysreg(hcr_el2, vcpu_hcr_value()); /* IMO: interrupts come to EL2 even while idle */
 	isb();
 }

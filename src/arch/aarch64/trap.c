@@ -18,7 +18,7 @@ typedef void (*exit_handler_fn)(struct vcpu *v, uint64_t esr);
 
 static void skip_insn(struct vcpu *v, uint64_t esr)
 {
-	v->regs.elr += esr_il(esr) ? 4 : 2;
+	vcpu_skip_insn(&v->regs, esr_il(esr) ? 4 : 2);
 }
 
 /*

@@ -16,13 +16,14 @@
 #define VMPIDR_RES1 BIT(31)
 
 /*
- * What keel must own while a guest runs. See docs/architecture.md. HCR_EL2.FB is not set:
+ * What keel must own while a guest runs. See docs/architecture.md. HCR_EL2.TID1 traps
+ * SMIDR_EL1 (SME is hidden: UNDEFINED) with REVIDR_EL1 and AIDR_EL1 (emulated). HCR_EL2.FB is not set:
  * a vCPU never leaves its physical CPU, so its local TLB and cache maintenance need not be
  * broadcast (under QEMU every broadcast TLBI stops all CPUs, which made SMP Linux boot
  * about a third slower).
  */
 #define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_BSU_IS | \
-		   HCR_TWI | HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TIDCP | HCR_TACR | HCR_TSW | \
+		   HCR_TWI | HCR_TWE | HCR_TID1 | HCR_TID3 | HCR_TSC | HCR_TIDCP | HCR_TACR | HCR_TSW | \
 		   HCR_RW | HCR_TLOR | HCR_TERR | HCR_TID5)
 
 uint64_t vcpu_hcr_value(void)

@@ -32,6 +32,8 @@ static inline uint64_t field(uint64_t v, unsigned h, unsigned l)
 #define EC_HVC64		0x16
 #define EC_SMC64		0x17
 #define EC_SYSREG		0x18
+#define EC_SVE			0x19	/* SVE access trap */
+#define EC_SME			0x1d	/* SME access trap */
 #define EC_IABT_LOW		0x20
 #define EC_IABT_CUR		0x21
 #define EC_PC_ALIGN		0x22
@@ -39,8 +41,20 @@ static inline uint64_t field(uint64_t v, unsigned h, unsigned l)
 #define EC_DABT_CUR		0x25
 #define EC_SP_ALIGN		0x26
 #define EC_SERROR		0x2f
+#define EC_BKPT_CUR		0x31	/* hardware breakpoint, same EL */
+#define EC_SSTEP_CUR		0x33	/* software step, same EL */
+#define EC_WATCH_CUR		0x35	/* watchpoint, same EL */
 #define FSC_SEA			0x10	/* synchronous external abort, not on a walk */
 #define FSC_ALIGN		0x21
+
+/* Debug: MDSCR_EL1, OSLSR_EL1, ID_AA64DFR0_EL1 counts, SPSR.SS. */
+#define MDSCR_SS		(1u << 0)
+#define MDSCR_KDE		(1u << 13)
+#define MDSCR_MDE		(1u << 15)
+#define OSLSR_OSLK		(1u << 1)
+#define DFR0_BRPS(dfr0)		((unsigned)field((dfr0), 15, 12) + 1)
+#define DFR0_WRPS(dfr0)		((unsigned)field((dfr0), 23, 20) + 1)
+#define PSR_SS			(1u << 21)
 
 /* MPIDR_EL1 affinity fields (Aff3 | Aff2 | Aff1 | Aff0). */
 #define MPIDR_AFF_MASK		0xff00ffffffULL
