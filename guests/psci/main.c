@@ -1,8 +1,16 @@
 /*
  * Guest PSCI (run with 4 vCPUs): PSCI_VERSION, PSCI_FEATURES of what keel
- * implements and of what it does not, CPU_ON's error answers, AFFINITY_INFO
- * through OFF -> ON -> OFF, CPU_ON again after CPU_OFF (SMC64 and SMC32
- * forms), CPU_SUSPEND, MIGRATE_INFO_TYPE, SMCCC_VERSION discovery.
+ * implements and of what it does not, every id in the PSCI ranges keel does
+ * not implement answering NOT_SUPPORTED and doing nothing, CPU_ON's error
+ * answers, AFFINITY_INFO through OFF -> ON -> OFF, CPU_ON again after CPU_OFF
+ * (SMC64 and SMC32 forms), hundreds of CPU_OFF/CPU_ON cycles each starting
+ * from reset EL1 state, three vCPUs racing CPU_ON for one target (one SUCCESS,
+ * the others ALREADY_ON), CPU_SUSPEND,
+ * MIGRATE_INFO_TYPE, SMCCC_VERSION discovery.
+ *
+ * In a VM named "psci-last-off" (2 vCPUs) it checks instead that a VM whose
+ * vCPUs all call CPU_OFF is powered off: vCPU 0 goes off first, vCPU 1 prints
+ * the SUMMARY and calls CPU_OFF instead of SYSTEM_OFF.
  *
  * Without keel (QEMU's own PSCI) the answers keel gives and the architecture
  * leaves open (INVALID_ADDRESS, AFFINITY_INFO above level 0, SMCCC_VERSION)
@@ -10,6 +18,8 @@
  */
 #include "guest/gic.h"
 #include "guest/guest.h"
+
+#include <string.h>
 
 const char guest_name[] = "psci";
 
@@ -213,6 +223,391 @@ static void power_cycle(unsigned r)
 	}
 }
 
+/* ---------------------------------------------------------------- ids that do not exist */
+
+#define PSCI_RANGE_SMC32	0x84000000u
+#define PSCI_RANGE_SMC64	0xc4000000u
+#define PSCI_RANGE_SIZE		0x20	/* function numbers 0x00-0x1f of each */
+
+/* The ids keel implements in those ranges (the table in src/core/psci.c). */
+static bool psci_implemented(uint32_t fid)
+{
+	static const uint32_t ids[] = {
+		PSCI_VERSION, SMC32(PSCI_CPU_SUSPEND), PSCI_CPU_SUSPEND, PSCI_CPU_OFF,
+		SMC32(PSCI_CPU_ON), PSCI_CPU_ON, SMC32(PSCI_AFFINITY_INFO), PSCI_AFFINITY_INFO,
+		PSCI_MIGRATE_INFO_TYPE, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET, PSCI_FEATURES,
+	};
+
+	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (ids[i] == fid)
+			return true;
+	return false;
+}
+
+static uint32_t range_fid(unsigned range, unsigned n)
+{
+	return (range ? PSCI_RANGE_SMC64 : PSCI_RANGE_SMC32) + n;
+}
+
+static volatile uint32_t probe_at, probe_done, probe_release;
+static volatile int64_t probe_ret[2][PSCI_RANGE_SIZE];
+static volatile bool probe_answered[2][PSCI_RANGE_SIZE];
+
+/*
+ * On vCPU 1: call every id keel does not implement. The arguments make an
+ * executed call show: PSCI_FEATURES(PSCI_VERSION) would answer 0, an alias of
+ * CPU_OFF, SYSTEM_OFF or SYSTEM_RESET would stop this vCPU or the VM (vCPU 0
+ * then reports the id this vCPU reached).
+ */
+static void probe_unknown_fids(uint64_t context_id __attribute__((unused)))
+{
+	for (unsigned r = 0; r < 2; r++)
+		for (unsigned n = 0; n < PSCI_RANGE_SIZE; n++) {
+			uint32_t fid = range_fid(r, n);
+
+			if (psci_implemented(fid))
+				continue;
+			__atomic_store_n(&probe_at, fid, __ATOMIC_RELEASE);
+			probe_ret[r][n] = psci(fid, PSCI_VERSION, cpu_entry_point(), 0);
+			__atomic_store_n(&probe_answered[r][n], true, __ATOMIC_RELEASE);
+		}
+	__atomic_store_n(&probe_done, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&probe_release, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void check_unknown_fids(void)
+{
+	char name[64];
+	bool done;
+
+	if (!env.under_keel) {
+		/* QEMU's PSCI implements other calls (SYSTEM_SUSPEND, CPU_FREEZE...). */
+		skip("unknown-fids", "not under keel");
+		return;
+	}
+	check_eq("unknown-fids-start-prober", cpu_start(1, probe_unknown_fids, 0), PSCI_SUCCESS);
+	done = wait_flag(&probe_done);
+	checkf("unknown-fids-vcpu-keeps-running",
+	       done && psci_affinity_info(env.cpu_mpidr[1]) == AFF_ON,
+	       "the prober vCPU stopped at id 0x%x", probe_at);
+	for (unsigned r = 0; r < 2; r++) {
+		unsigned bad = 0, bad_features = 0, probed = 0, unanswered = 0;
+		uint32_t first = 0, first_features = 0;
+		int64_t first_ret = 0, first_features_ret = 0;
+
+		for (unsigned n = 0; n < PSCI_RANGE_SIZE; n++) {
+			uint32_t fid = range_fid(r, n);
+			int64_t f;
+
+			if (psci_implemented(fid))
+				continue;
+			probed++;
+			if (!__atomic_load_n(&probe_answered[r][n], __ATOMIC_ACQUIRE))
+				unanswered++;
+			else if (probe_ret[r][n] != PSCI_NOT_SUPPORTED && !bad++) {
+				first = fid;
+				first_ret = probe_ret[r][n];
+			}
+			f = psci(PSCI_FEATURES, fid, 0, 0);
+			if (f != PSCI_NOT_SUPPORTED && !bad_features++) {
+				first_features = fid;
+				first_features_ret = f;
+			}
+		}
+		snprintf(name, sizeof(name), "unknown-fids-0x%x-not-supported", range_fid(r, 0));
+		checkf(name, bad == 0 && unanswered == 0, "%u of %u ids answered other than "
+		       "NOT_SUPPORTED, first 0x%x: %ld; %u never returned", bad, probed, first,
+		       (long)first_ret, unanswered);
+		snprintf(name, sizeof(name), "unknown-fids-0x%x-features-not-supported",
+			 range_fid(r, 0));
+		checkf(name, bad_features == 0, "PSCI_FEATURES of %u of %u ids not NOT_SUPPORTED, "
+		       "first 0x%x: %ld", bad_features, probed, first_features,
+		       (long)first_features_ret);
+	}
+	__atomic_store_n(&probe_release, 1, __ATOMIC_RELEASE);
+	check("unknown-fids-prober-off", wait_off(1));
+}
+
+/* ---------------------------------------------------------------- CPU_OFF/CPU_ON cycles */
+
+#define CYCLES			1000	/* per secondary vCPU, at most ... */
+#define CYCLES_BUDGET_S		10	/* ... in this time (~0.3 s on an idle host) */
+#define CYCLES_MIN		200	/* at least, per secondary vCPU */
+#define RUN_CONTEXT(cpu, run)	((uint64_t)(cpu) << 24 | (run))	/* as cycle.S reads it */
+#define RUN_VBAR(ctx)		((ctx) << 12)
+#define RUN_TPIDR(ctx)		(~(ctx))
+#define RUN_D31(ctx)		((ctx) | 1ULL << 63)
+#define RUN_PMR(ctx)		(0x80 | ((ctx) & 0xf) << 3)
+
+/*
+ * What psci_cycle_entry (cycle.S) saw on its vCPU, written with the MMU off:
+ * one slot per vCPU and run parity, so a run never overwrites the slot of the
+ * run before it, which vCPU 0 reads once the next CPU_ON has succeeded.
+ */
+struct psci_slot {
+	uint64_t vbar, tpidr, done, cpacr, d31, pmr;
+	uint64_t pad[10];
+};
+_Static_assert(sizeof(struct psci_slot) == 128, "SLOT_SHIFT in cycle.S");
+struct psci_slot psci_slots[GUEST_MAX_CPUS][2] __attribute__((aligned(128)));
+void psci_cycle_entry(void);
+
+static uint64_t cycle_entry(void)
+{
+	return (uint64_t)(uintptr_t)psci_cycle_entry;
+}
+
+/* The slot of run `run` of vCPU `cpu`, as written to memory (not as this vCPU cached it). */
+static void slot_read(unsigned cpu, unsigned run, struct psci_slot *out)
+{
+	struct psci_slot *slot = &psci_slots[cpu][run & 1];
+
+	__asm__ volatile("dc civac, %0\n\tdsb sy" :: "r"(slot) : "memory");
+	out->done = __atomic_load_n(&slot->done, __ATOMIC_ACQUIRE);
+	out->vbar = slot->vbar;
+	out->tpidr = slot->tpidr;
+	out->cpacr = slot->cpacr;
+	out->d31 = slot->d31;
+	out->pmr = slot->pmr;
+}
+
+/*
+ * A run must start with the state of a reset vCPU. keel's is 0 for all of
+ * these; QEMU's own PSCI makes no promise beyond "not the last run's".
+ */
+static bool run_state_fresh(const struct psci_slot *s, uint64_t prev_ctx)
+{
+	if (env.under_keel)
+		return !s->vbar && !s->tpidr && !s->cpacr && !s->d31 && !s->pmr;
+	return s->vbar != RUN_VBAR(prev_ctx) && s->tpidr != RUN_TPIDR(prev_ctx) &&
+	       s->d31 != RUN_D31(prev_ctx) && s->pmr != RUN_PMR(prev_ctx);
+}
+
+struct cycle_tally {
+	unsigned checked, missing, stale, stale_cpu, stale_run;
+	struct psci_slot first_stale;
+};
+
+static void cycle_check_run(struct cycle_tally *t, unsigned cpu, unsigned run)
+{
+	struct psci_slot s;
+
+	slot_read(cpu, run, &s);
+	t->checked++;
+	if (s.done != RUN_CONTEXT(cpu, run)) {
+		t->missing++;
+	} else if (!run_state_fresh(&s, RUN_CONTEXT(cpu, run - 1)) && !t->stale++) {
+		t->stale_cpu = cpu;
+		t->stale_run = run;
+		t->first_stale = s;
+	}
+}
+
+/*
+ * Every secondary runs psci_cycle_entry CYCLES times: it records its EL1
+ * state, makes it unique and calls CPU_OFF, while vCPU 0 calls CPU_ON for it
+ * over and over, so each new run starts the moment keel lets it, while the
+ * CPU that ran the last one may still be taking it off.
+ */
+static void check_off_on_cycles(void)
+{
+	unsigned started[GUEST_MAX_CPUS] = { 0 }, total = (env.ncpus - 1) * CYCLES, nstarted = 0;
+	unsigned not_off = 0, fewest = CYCLES;
+	uint64_t start = timer_count(), end = start + CYCLES_BUDGET_S * timer_freq();
+	int64_t bad_ret = PSCI_SUCCESS;
+	struct cycle_tally t = { 0 };
+
+	while (nstarted < total && bad_ret == PSCI_SUCCESS && timer_count() < end) {
+		for (unsigned c = 1; c < env.ncpus && bad_ret == PSCI_SUCCESS; c++) {
+			int64_t r;
+
+			if (started[c] == CYCLES)
+				continue;
+			r = psci_cpu_on_raw(env.cpu_mpidr[c], cycle_entry(),
+					    RUN_CONTEXT(c, started[c] + 1));
+			if (r == PSCI_ALREADY_ON || r == PSCI_ON_PENDING) {
+				not_off++;	/* the last run is not over yet */
+				continue;
+			}
+			if (r != PSCI_SUCCESS) {
+				bad_ret = r;
+				continue;
+			}
+			started[c]++;
+			nstarted++;
+			/* The run before wrote its slot before CPU_OFF: it is over. */
+			if (started[c] > 1)
+				cycle_check_run(&t, c, started[c] - 1);
+		}
+	}
+	for (unsigned c = 1; c < env.ncpus; c++) {
+		char name[48];
+		bool off = wait_off(c);
+
+		if (started[c])
+			cycle_check_run(&t, c, started[c]);
+		if (started[c] < fewest)
+			fewest = started[c];
+		snprintf(name, sizeof(name), "off-on-cycles-off-after-%u", c);
+		check(name, off);
+	}
+	printf("NOTE %u CPU_OFF/CPU_ON cycles in %lu ms; %u CPU_ON calls found the vCPU not yet off\n",
+	       nstarted, (unsigned long)((timer_count() - start) * 1000 / timer_freq()), not_off);
+	checkf("off-on-cycles-complete", fewest >= CYCLES_MIN && t.checked == nstarted &&
+	       t.missing == 0 && bad_ret == PSCI_SUCCESS,
+	       "%u runs in %u s, fewest on one vCPU %u (need %u), %u of %u checked, %u without "
+	       "their record; CPU_ON answered %ld", nstarted, CYCLES_BUDGET_S, fewest, CYCLES_MIN,
+	       t.checked, nstarted, t.missing, (long)bad_ret);
+	checkf("off-on-cycles-reset-state", t.checked > 0 && t.stale == 0,
+	       "%u of %u runs started with another run's state, first vCPU %u run %u: "
+	       "VBAR_EL1 0x%lx TPIDR_EL1 0x%lx CPACR_EL1 0x%lx D31 0x%lx ICC_PMR_EL1 0x%lx",
+	       t.stale, t.checked, t.stale_cpu, t.stale_run,
+	       (unsigned long)t.first_stale.vbar, (unsigned long)t.first_stale.tpidr,
+	       (unsigned long)t.first_stale.cpacr, (unsigned long)t.first_stale.d31,
+	       (unsigned long)t.first_stale.pmr);
+}
+
+/* ---------------------------------------------------------------- racing CPU_ON */
+
+#define RACE_ROUNDS		100
+#define RACERS			3	/* vCPUs 0..2 race to start vCPU 3 */
+#define RACE_TARGET		3
+#define RACE_CONTEXT(round, racer) ((uint64_t)(round) << 8 | (racer))
+
+static volatile uint32_t race_go, race_arrived, race_release;
+static volatile int64_t race_ret[RACERS];
+static volatile uint64_t race_seen;
+
+static bool wait_count(volatile uint32_t *v, uint32_t want)
+{
+	uint64_t end = timer_count() + WAIT_S * timer_freq();
+
+	while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < want)
+		if (timer_count() > end)
+			return false;
+	return true;
+}
+
+/* The target: say which call started it, stay on until every racer has answered. */
+static void race_target(uint64_t context_id)
+{
+	__atomic_store_n(&race_seen, context_id, __ATOMIC_RELEASE);
+	wait_count(&race_release, (uint32_t)(context_id >> 8));
+}
+
+static void race_cpu_on(unsigned me, uint32_t round)
+{
+	race_ret[me] = cpu_start(RACE_TARGET, race_target, RACE_CONTEXT(round, me));
+}
+
+/* On vCPUs 1 and 2: at each go, CPU_ON the target; then count in. */
+static void racer(uint64_t context_id __attribute__((unused)))
+{
+	unsigned me = cpu_index();
+
+	for (uint32_t round = 1; round <= RACE_ROUNDS; round++) {
+		if (!wait_count(&race_go, round))
+			return;
+		race_cpu_on(me, round);
+		__atomic_fetch_add(&race_arrived, 1, __ATOMIC_ACQ_REL);
+	}
+}
+
+/*
+ * Three vCPUs call CPU_ON for one target at once, and the target stays on
+ * until all have answered: exactly one call may succeed, and the others must
+ * find the target already on (ALREADY_ON) whether or not it has started to
+ * run: keel commits it to run before the winning call returns, so no later
+ * call finds it ON_PENDING (see src/core/psci.c).
+ */
+static void check_cpu_on_race(void)
+{
+	unsigned bad = 0, bad_round = 0, wrong_run = 0, rounds = 0;
+	int64_t bad_ret[RACERS] = { 0 };
+	char name[48];
+
+	for (unsigned i = 1; i < RACERS; i++) {
+		snprintf(name, sizeof(name), "cpu-on-race-start-racer-%u", i);
+		check_eq(name, cpu_start(i, racer, 0), PSCI_SUCCESS);
+	}
+	for (uint32_t round = 1; round <= RACE_ROUNDS; round++) {
+		unsigned success = 0, already_on = 0, winner = 0;
+		uint64_t end;
+
+		__atomic_store_n(&race_go, round, __ATOMIC_RELEASE);
+		race_cpu_on(0, round);
+		if (!wait_count(&race_arrived, round * (RACERS - 1)))
+			break;
+		for (unsigned i = 0; i < RACERS; i++) {
+			if (race_ret[i] == PSCI_SUCCESS) {
+				success++;
+				winner = i;
+			} else if (race_ret[i] == PSCI_ALREADY_ON) {
+				already_on++;
+			}
+		}
+		if ((success != 1 || already_on != RACERS - 1) && !bad++) {
+			bad_round = round;
+			for (unsigned i = 0; i < RACERS; i++)
+				bad_ret[i] = race_ret[i];
+		}
+		/* The target runs once, started by the winner. */
+		end = timer_count() + WAIT_S * timer_freq();
+		while (__atomic_load_n(&race_seen, __ATOMIC_ACQUIRE) >> 8 != round &&
+		       timer_count() < end)
+			;
+		if (success == 1 && race_seen != RACE_CONTEXT(round, winner))
+			wrong_run++;
+		__atomic_store_n(&race_release, round, __ATOMIC_RELEASE);
+		if (!wait_off(RACE_TARGET))
+			break;
+		rounds++;
+	}
+	checkf("cpu-on-race-rounds", rounds == RACE_ROUNDS, "%u of %u rounds", rounds, RACE_ROUNDS);
+	checkf("cpu-on-race-one-success-others-already-on", rounds > 0 && bad == 0,
+	       "%u of %u rounds wrong, first round %u answered %ld %ld %ld", bad, rounds,
+	       bad_round, (long)bad_ret[0], (long)bad_ret[1], (long)bad_ret[2]);
+	checkf("cpu-on-race-target-ran-for-winner", rounds > 0 && wrong_run == 0,
+	       "%u rounds where the target did not run with the winner's context id", wrong_run);
+	for (unsigned i = 1; i < RACERS; i++) {
+		snprintf(name, sizeof(name), "cpu-on-race-racer-off-%u", i);
+		check(name, wait_off(i));
+	}
+}
+
+/* ---------------------------------------------------------------- the last vCPU off */
+
+#define LAST_OFF_VM		"psci-last-off"
+
+static void last_off_secondary(uint64_t context_id __attribute__((unused)))
+{
+	check("last-off-vcpu0-off", wait_off(0));
+	check_eq("last-off-self-on", psci_affinity_info(env.cpu_mpidr[1]), AFF_ON);
+	printf("SUMMARY %s %u passed, %u failed\n", guest_name, checks_passed(), checks_failed());
+	/* Returning calls CPU_OFF: no vCPU of the VM is left. */
+}
+
+/* keel names the VM in the device tree's model ("keel VM <name>"). */
+static bool vm_named(const char *name)
+{
+	size_t n = env.vm_name ? strlen(env.vm_name) : 0, len = strlen(name);
+
+	return n >= len && !strcmp(env.vm_name + n - len, name) &&
+	       (n == len || env.vm_name[n - len - 1] == ' ');
+}
+
+static void last_off_main(void)
+{
+	if (env.ncpus < 2) {
+		checkf("last-off-two-vcpus", false, "%u vCPUs in the device tree, need 2", env.ncpus);
+		return;
+	}
+	if (!check_eq("last-off-cpu-on", cpu_start(1, last_off_secondary, 0), PSCI_SUCCESS))
+		return;
+	psci_cpu_off();
+}
+
 /* ---------------------------------------------------------------- CPU_SUSPEND */
 
 /*
@@ -250,14 +645,21 @@ static void check_cpu_suspend(void)
 
 void guest_main(void)
 {
+	if (vm_named(LAST_OFF_VM)) {
+		last_off_main();
+		return;
+	}
 	if (env.ncpus < 4) {
 		checkf("psci-four-vcpus", false, "%u vCPUs in the device tree, need 4", env.ncpus);
 		return;
 	}
 	check_version_features();
 	check_affinity_info_args();
+	check_unknown_fids();
 	check_cpu_on_errors();
 	power_cycle(0);
 	power_cycle(1);
+	check_off_on_cycles();
+	check_cpu_on_race();
 	check_cpu_suspend();
 }

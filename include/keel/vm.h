@@ -42,7 +42,14 @@ struct mmio_device {
 };
 
 enum vm_state { VM_RUNNING, VM_STOPPING, VM_STOPPED };
-enum vcpu_power { VCPU_OFF, VCPU_ON_PENDING, VCPU_ON };
+/*
+ * A vCPU's power state (PSCI, src/core/psci.c). ON_PENDING: CPU_ON or vm_start
+ * reset it and handed it to its CPU, which has not loaded it yet. OFF_PENDING:
+ * it called CPU_OFF and its CPU has not yet saved its state (vcpu_put). Only
+ * OFF means its registers are free for CPU_ON to reset: vm_vcpu_left()
+ * publishes it, with release ordering, after vcpu_put() has finished.
+ */
+enum vcpu_power { VCPU_OFF, VCPU_ON_PENDING, VCPU_ON, VCPU_OFF_PENDING };
 
 struct vcpu_stats {
 	uint64_t exits, hypercalls, mmio, sysreg, wfx, aborts_injected, irqs;
@@ -117,8 +124,12 @@ must_check int vm_mmio_access(struct vm *vm, const struct mmio_device *d, uint64
 			      unsigned size, bool write, uint64_t *val);
 const struct mmio_device *vm_find_device(const struct vm *vm, uint64_t ipa);
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
-/* Called by a CPU when the vCPU it ran leaves it (vm_stop or CPU_OFF). */
-void vm_vcpu_left(struct vm *vm);
+/*
+ * Called by a CPU once the vCPU it ran has left it (vm_stop or CPU_OFF) and
+ * vcpu_put() has saved its state: a vCPU that called CPU_OFF becomes OFF here,
+ * and when that was the VM's last vCPU the VM has powered off.
+ */
+void vm_vcpu_left(struct vcpu *v);
 
 /* Interrupts (src/core/vm_irq.c). Callers marked "locked" hold vm->lock. */
 void vm_irq_kick(struct vm *vm, uint32_t vcpus);                       /* locked or not */

@@ -1,6 +1,23 @@
 /*
  * PSCI for guests (Arm DEN0022, version 1.1), over HVC or trapped SMC.
- * vCPU power states live in vcpu->power under vm->lock.
+ *
+ * Dispatch is an exact table of function ids: a call is implemented only if
+ * its id is listed, in the form (SMC32 0x84.., SMC64 0xC4..) PSCI defines for
+ * it. Every other id in the PSCI range, including the SMC64 twin of a call
+ * PSCI only defines as SMC32 (CPU_OFF, SYSTEM_OFF...), answers NOT_SUPPORTED
+ * and does nothing. hypercall_handle() has already cut the arguments of
+ * SMC32 calls to 32 bits.
+ *
+ * vCPU power states live in vcpu->power under vm->lock (include/keel/vm.h):
+ * OFF -> ON_PENDING (CPU_ON) -> ON (its CPU loaded it) -> OFF_PENDING (CPU_OFF)
+ * -> OFF (its CPU saved its state: vm_vcpu_left). To a guest, a vCPU is on from
+ * the moment a CPU_ON for it succeeds until its CPU has put it: CPU_ON answers
+ * ALREADY_ON and AFFINITY_INFO answers ON in between. keel therefore never
+ * answers ON_PENDING: its CPU_ON commits the target to start before it
+ * returns (nothing but the VM stopping can prevent it), so of several racing
+ * CPU_ON calls the one that wins gets SUCCESS and every later one finds the
+ * target already on. ON_PENDING is for implementations whose CPU_ON can
+ * return before the power-on is decided.
  */
 #include <keel/cpu.h>
 #include <keel/hypercall.h>
@@ -8,9 +25,43 @@
 
 #define PSCI_AFFINITY_ON          0
 #define PSCI_AFFINITY_OFF         1
-#define PSCI_AFFINITY_ON_PENDING  2
 #define PSCI_TOS_NOT_PRESENT_MP   2
-#define PSCI_0_2_FN64_BIT         BIT(30)
+#define PSCI_CPU_SUSPEND_FEATURES 0   /* original power_state format, platform-coordinated only */
+
+/* The SMC32 forms of the calls whose SMC64 ids are keel's ABI names. */
+#define PSCI_CPU_SUSPEND_32       0x84000001u
+#define PSCI_CPU_ON_32            0x84000003u
+#define PSCI_AFFINITY_INFO_32     0x84000004u
+
+typedef int64_t (*psci_call_fn)(struct vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3);
+
+static int64_t psci_version(struct vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	return PSCI_VERSION_1_1;
+}
+
+/*
+ * Every power state is a standby: wait for an interrupt like WFI, then return
+ * success (a powerdown request may be downgraded to standby).
+ */
+static int64_t psci_cpu_suspend(struct vcpu *v, uint64_t power_state, uint64_t entry, uint64_t ctx)
+{
+	vcpu_block(v);
+	return PSCI_SUCCESS;
+}
+
+/*
+ * The vCPU is not off until its CPU has saved its state: vcpu_exit() sees it
+ * is no longer ON, puts it, and vm_vcpu_left() publishes OFF. The x0 written
+ * here is never seen: CPU_ON resets every register.
+ */
+static int64_t psci_cpu_off(struct vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	spin_lock(&v->vm->lock);
+	v->power = VCPU_OFF_PENDING;
+	spin_unlock(&v->vm->lock);
+	return PSCI_SUCCESS;
+}
 
 static int64_t psci_cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint64_t ctx)
 {
@@ -21,10 +72,8 @@ static int64_t psci_cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint
 	if (!t)
 		return PSCI_INVALID_PARAMETERS;
 	spin_lock(&vm->lock);
-	if (t->power == VCPU_ON)
-		ret = PSCI_ALREADY_ON;
-	else if (t->power == VCPU_ON_PENDING)
-		ret = PSCI_ON_PENDING;
+	if (t->power != VCPU_OFF)
+		ret = PSCI_ALREADY_ON; /* ON, or committed to be (ON_PENDING), or not yet put */
 	else if (vm->state != VM_RUNNING)
 		ret = PSCI_DENIED;
 	else if (!vm_ipa_to_pa(vm, entry, 4, &(uint64_t){ 0 }))
@@ -39,76 +88,80 @@ static int64_t psci_cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint
 	return ret;
 }
 
-static int64_t psci_affinity_info(struct vcpu *v, uint64_t target, uint64_t level)
+static int64_t psci_affinity_info(struct vcpu *v, uint64_t target, uint64_t level, uint64_t a3)
 {
 	struct vcpu *t;
+	enum vcpu_power power;
 
 	if (level != 0)
 		return PSCI_INVALID_PARAMETERS;
 	t = vm_vcpu_by_mpidr(v->vm, target);
 	if (!t)
 		return PSCI_INVALID_PARAMETERS;
-	switch (__atomic_load_n(&t->power, __ATOMIC_ACQUIRE)) {
-	case VCPU_ON:
-		return PSCI_AFFINITY_ON;
-	case VCPU_ON_PENDING:
-		return PSCI_AFFINITY_ON_PENDING;
-	default:
-		return PSCI_AFFINITY_OFF;
-	}
+	/* Pairs with the release in vm_vcpu_left(): OFF is seen only once the state is saved. */
+	power = __atomic_load_n(&t->power, __ATOMIC_ACQUIRE);
+	return power == VCPU_OFF ? PSCI_AFFINITY_OFF : PSCI_AFFINITY_ON;
 }
 
-static bool psci_implemented(uint32_t fid)
+static int64_t psci_migrate_info_type(struct vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-	switch (fid) {
-	case PSCI_VERSION: case PSCI_CPU_SUSPEND: case PSCI_CPU_SUSPEND & ~PSCI_0_2_FN64_BIT:
-	case PSCI_CPU_OFF: case PSCI_CPU_ON: case PSCI_CPU_ON & ~PSCI_0_2_FN64_BIT:
-	case PSCI_AFFINITY_INFO: case PSCI_AFFINITY_INFO & ~PSCI_0_2_FN64_BIT:
-	case PSCI_MIGRATE_INFO_TYPE: case PSCI_SYSTEM_OFF: case PSCI_SYSTEM_RESET:
-	case PSCI_FEATURES: case SMCCC_VERSION:
-		return true;
-	default:
-		return false;
-	}
+	return PSCI_TOS_NOT_PRESENT_MP;
+}
+
+static int64_t psci_system_off(struct vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	vm_stop(v->vm, "powered off by the guest (PSCI SYSTEM_OFF)");
+	return PSCI_SUCCESS; /* never seen: the VM has ended */
+}
+
+static int64_t psci_system_reset(struct vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	vm_reset(v->vm, "reset by the guest (PSCI SYSTEM_RESET)");
+	return PSCI_SUCCESS; /* never seen: the VM restarts with reset registers */
+}
+
+static int64_t psci_features(struct vcpu *v, uint64_t fid, uint64_t a2, uint64_t a3);
+
+static const struct psci_call {
+	uint32_t fid;
+	psci_call_fn fn;
+	int64_t features;   /* PSCI_FEATURES' answer for it */
+} psci_calls[] = {
+	{ PSCI_VERSION,           psci_version,           PSCI_SUCCESS },
+	{ PSCI_CPU_SUSPEND_32,    psci_cpu_suspend,       PSCI_CPU_SUSPEND_FEATURES },
+	{ PSCI_CPU_SUSPEND,       psci_cpu_suspend,       PSCI_CPU_SUSPEND_FEATURES },
+	{ PSCI_CPU_OFF,           psci_cpu_off,           PSCI_SUCCESS },
+	{ PSCI_CPU_ON_32,         psci_cpu_on,            PSCI_SUCCESS },
+	{ PSCI_CPU_ON,            psci_cpu_on,            PSCI_SUCCESS },
+	{ PSCI_AFFINITY_INFO_32,  psci_affinity_info,     PSCI_SUCCESS },
+	{ PSCI_AFFINITY_INFO,     psci_affinity_info,     PSCI_SUCCESS },
+	{ PSCI_MIGRATE_INFO_TYPE, psci_migrate_info_type, PSCI_SUCCESS },
+	{ PSCI_SYSTEM_OFF,        psci_system_off,        PSCI_SUCCESS },
+	{ PSCI_SYSTEM_RESET,      psci_system_reset,      PSCI_SUCCESS },
+	{ PSCI_FEATURES,          psci_features,          PSCI_SUCCESS },
+};
+
+static const struct psci_call *psci_find(uint32_t fid)
+{
+	for (unsigned i = 0; i < sizeof(psci_calls) / sizeof(psci_calls[0]); i++)
+		if (psci_calls[i].fid == fid)
+			return &psci_calls[i];
+	return NULL;
+}
+
+/* PSCI_FEATURES also answers for SMCCC_VERSION: that is how Linux discovers SMCCC 1.1. */
+static int64_t psci_features(struct vcpu *v, uint64_t fid, uint64_t a2, uint64_t a3)
+{
+	const struct psci_call *c = psci_find((uint32_t)fid);
+
+	if (fid == SMCCC_VERSION)
+		return PSCI_SUCCESS;
+	return c ? c->features : PSCI_NOT_SUPPORTED;
 }
 
 void psci_handle(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-	/* The SMC32 forms of the calls that take addresses behave like the SMC64 ones. */
-	switch (fid | ((fid & 0xff00ffe0u) == 0x84000000u ? PSCI_0_2_FN64_BIT : 0)) {
-	case PSCI_VERSION | PSCI_0_2_FN64_BIT:
-		smccc_set_ret(v, PSCI_VERSION_1_1);
-		break;
-	case PSCI_CPU_SUSPEND:
-		/* Every power state is a standby: wait for an interrupt like WFI, then return
-		 * success (a powerdown request may be downgraded to standby). */
-		vcpu_block(v);
-		smccc_set_ret(v, PSCI_SUCCESS);
-		break;
-	case PSCI_CPU_OFF | PSCI_0_2_FN64_BIT:
-		spin_lock(&v->vm->lock);
-		v->power = VCPU_OFF;
-		spin_unlock(&v->vm->lock);
-		break; /* vcpu_exit() takes the vCPU off this CPU */
-	case PSCI_CPU_ON:
-		smccc_set_ret(v, psci_cpu_on(v, a1, a2, a3));
-		break;
-	case PSCI_AFFINITY_INFO:
-		smccc_set_ret(v, psci_affinity_info(v, a1, a2));
-		break;
-	case PSCI_MIGRATE_INFO_TYPE | PSCI_0_2_FN64_BIT:
-		smccc_set_ret(v, PSCI_TOS_NOT_PRESENT_MP);
-		break;
-	case PSCI_SYSTEM_OFF | PSCI_0_2_FN64_BIT:
-		vm_stop(v->vm, "powered off by the guest (PSCI SYSTEM_OFF)");
-		break;
-	case PSCI_SYSTEM_RESET | PSCI_0_2_FN64_BIT:
-		vm_reset(v->vm, "reset by the guest (PSCI SYSTEM_RESET)");
-		break;
-	case PSCI_FEATURES | PSCI_0_2_FN64_BIT:
-		smccc_set_ret(v, psci_implemented((uint32_t)a1) ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED);
-		break;
-	default:
-		smccc_set_ret(v, PSCI_NOT_SUPPORTED);
-	}
+	const struct psci_call *c = psci_find(fid);
+
+	smccc_set_ret(v, c ? c->fn(v, a1, a2, a3) : PSCI_NOT_SUPPORTED);
 }

@@ -420,6 +420,21 @@ void vm_reset(struct vm *vm, const char *why)
 	vm_stop_reason(vm, true, why);
 }
 
+/*
+ * Locked, on a running VM: begin stopping it. True if it has stopped already
+ * (no vCPU is loaded), and the caller must then call vm_finished().
+ */
+static bool vm_stop_begin(struct vm *vm, bool restart)
+{
+	vm->state = VM_STOPPING;
+	vm->restart_pending = restart;
+	vpl011_flush(&vm->uart);
+	if (vm->nr_loaded)
+		return false;
+	vm->state = VM_STOPPED;
+	return true;
+}
+
 static void vm_stop_reason(struct vm *vm, bool restart, const char *reason)
 {
 	unsigned self = this_cpu()->id;
@@ -430,12 +445,7 @@ static void vm_stop_reason(struct vm *vm, bool restart, const char *reason)
 		spin_unlock(&vm->lock);
 		return;
 	}
-	vm->state = VM_STOPPING;
-	vm->restart_pending = restart;
-	vpl011_flush(&vm->uart);
-	finished = vm->nr_loaded == 0;
-	if (finished)
-		vm->state = VM_STOPPED;
+	finished = vm_stop_begin(vm, restart);
 	spin_unlock(&vm->lock);
 
 	klog("vm %s: %s", vm->name, reason);
@@ -446,16 +456,37 @@ static void vm_stop_reason(struct vm *vm, bool restart, const char *reason)
 		vm_finished(vm);
 }
 
-void vm_vcpu_left(struct vm *vm)
+/* Locked: every vCPU is off, none loaded nor about to be: nothing can run in the VM again. */
+static bool vm_all_vcpus_off(const struct vm *vm)
 {
-	bool finished;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].power != VCPU_OFF)
+			return false;
+	return true;
+}
+
+void vm_vcpu_left(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool finished, powered_off = false;
 
 	spin_lock(&vm->lock);
 	vm->nr_loaded--;
-	finished = vm->state == VM_STOPPING && vm->nr_loaded == 0;
-	if (finished)
-		vm->state = VM_STOPPED;
+	/* Release: whoever sees OFF (CPU_ON, AFFINITY_INFO) sees the state vcpu_put() saved. */
+	if (v->power == VCPU_OFF_PENDING)
+		__atomic_store_n(&v->power, VCPU_OFF, __ATOMIC_RELEASE);
+	if (vm->state == VM_RUNNING && vm_all_vcpus_off(vm)) {
+		/* Its last vCPU called CPU_OFF: the VM has stopped as if by SYSTEM_OFF. */
+		powered_off = true;
+		finished = vm_stop_begin(vm, false);
+	} else {
+		finished = vm->state == VM_STOPPING && vm->nr_loaded == 0;
+		if (finished)
+			vm->state = VM_STOPPED;
+	}
 	spin_unlock(&vm->lock);
+	if (powered_off)
+		klog("vm %s: powered off by the guest (its last vCPU called PSCI CPU_OFF)", vm->name);
 	if (finished)
 		vm_finished(vm);
 }

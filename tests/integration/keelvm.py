@@ -45,6 +45,7 @@ GUEST_BENCH = re.compile(r"^BENCH (\S+) (\d+)$")
 GUEST_MIN_PASS = {
     "hypercall": 40, "mmio": 93, "traps": 36, "debug": 14, "smp": 2, "isolation": 2, "secret": 1,
     "hostile": 0, "hello": 0, "bench": 0,
+    "psci": 85,
 }
 
 # ---------------------------------------------------------------- timeouts (seconds)

@@ -126,10 +126,9 @@ struct vcpu_regs *vcpu_exit(struct vcpu_regs *regs, unsigned kind)
 
 	if (__builtin_expect(__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING ||
 			     __atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_ON, 0)) {
-		struct vm *vm = v->vm;
-
+		/* Save its state before anyone may see it off (a CPU_ON would reset it). */
 		vcpu_put(v);
-		vm_vcpu_left(vm);
+		vm_vcpu_left(v);
 		cpu_idle_loop();
 	}
 	if (v->gic.nr_used || __atomic_load_n(&v->irq_dirty, __ATOMIC_ACQUIRE))
