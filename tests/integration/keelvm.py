@@ -72,6 +72,7 @@ class KeelSession:
         self.lines = []
         self.exitstatus = None
         self.fatal = None  # the first PANIC / unhandled line seen
+        self._held = ""    # the start of a line read by wait_for_partial
         self.eof = False
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w", encoding="utf-8", errors="replace")
@@ -93,7 +94,8 @@ class KeelSession:
         index = self.child.expect(["\n", pexpect.EOF, pexpect.TIMEOUT], timeout=remaining)
         if index == 2:
             self._fail_deadline(what)
-        line = self.child.before.replace("\r", "")
+        line = self._held + self.child.before.replace("\r", "")
+        self._held = ""
         if index == 1:
             self.eof = True
             self._reap()
@@ -124,6 +126,49 @@ class KeelSession:
             match = regex.search(line)
             if match:
                 return match
+
+    _ANY = re.compile(r"[\s\S]+")
+
+    def _read_raw(self, seconds):
+        """What arrives within seconds (or until EOF), as it comes, into self.lines (complete
+        lines) and self._held (the line still being printed)."""
+        end = time.monotonic() + max(0.0, seconds)
+        while not self.eof:
+            index = self.child.expect([self._ANY, pexpect.TIMEOUT, pexpect.EOF],
+                                      timeout=max(0.0, end - time.monotonic()))
+            if index == 1:
+                break
+            text = self._held + (self.child.before + (self.child.after if index == 0 else "")
+                                 ).replace("\r", "")
+            if index == 2:
+                self.eof = True
+                self._reap()
+            *complete, self._held = text.split("\n")
+            self.lines.extend(complete)
+            if self.fatal is None:
+                self.fatal = next((line for line in complete
+                                   if any(m in line for m in KEEL_FATAL)), None)
+            if time.monotonic() >= end:
+                break
+
+    def wait_for_partial(self, pattern, what=None):
+        """Read until pattern (a regex) matches the line being printed, before its newline
+        (a prompt); return the match. Complete lines read meanwhile go to self.lines; the
+        partial line is kept and completed by the next read."""
+        regex = re.compile(pattern)
+        while not (match := regex.search(self._held)):
+            remaining = self.deadline - time.monotonic()
+            if self.eof or remaining <= 0:
+                self.fail(f"QEMU exited or timed out before {what or repr(pattern)}")
+            self._read_raw(min(remaining, 0.2))
+        return match
+
+    def read_fast(self, seconds):
+        """Read whatever comes in the next few seconds in large chunks, for floods of output
+        (line by line, the test would be slower than QEMU, whose serial port then blocks
+        the whole emulator while the pty is full)."""
+        if not self.eof:
+            self._read_raw(min(seconds, self.deadline - time.monotonic()))
 
     def drain(self, seconds):
         """Read whatever comes in the next few seconds (or until QEMU exits)."""
