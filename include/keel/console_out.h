@@ -6,8 +6,9 @@
  * receive interrupt or another VM need for longer than it takes to copy a line.
  *
  * Single producer, single consumer: pushes are serialised by the caller (vm->lock), pops by
- * drain_lock. Records are a 2-byte little-endian header (text length in bits 13:0, bit 15 set when the
- * record ends a line) and then the text.
+ * drain_lock. A record is a header (2 bytes little-endian: text length in bits 13:0, bit 15
+ * set when the record ends a line; then 8 bytes: the physical counter when the guest wrote
+ * it, for console timestamps) and the text.
  * Pure logic, unit-tested on the host.
  */
 #ifndef KEEL_CONSOLE_OUT_H
@@ -17,7 +18,7 @@
 #include <keel/types.h>
 
 #define CONSOLE_OUT_SIZE     8192   /* power of two */
-#define CONSOLE_OUT_HDR      2
+#define CONSOLE_OUT_HDR      10
 #define CONSOLE_OUT_TEXT_MAX 256    /* longest record text: a UART line */
 
 struct console_out {
@@ -34,12 +35,17 @@ bool console_out_empty(const struct console_out *o);
 /* Bytes in use, records' headers included. */
 unsigned console_out_used(const struct console_out *o);
 
-/* Queue text[0..len) (len <= CONSOLE_OUT_TEXT_MAX); false, and counted, when it does not fit. */
-bool console_out_push(struct console_out *o, const char *text, unsigned len, bool eol);
+/*
+ * Queue text[0..len) (len <= CONSOLE_OUT_TEXT_MAX) written at time stamp; false, and
+ * counted, when it does not fit.
+ */
+bool console_out_push(struct console_out *o, const char *text, unsigned len, bool eol,
+		      uint64_t stamp);
 /*
  * Take the oldest record: its text into text (room for CONSOLE_OUT_TEXT_MAX bytes), its
- * length into *len and whether it ends a line into *eol. false when the ring is empty.
+ * length into *len, whether it ends a line into *eol, its time into *stamp. false when the
+ * ring is empty.
  */
-bool console_out_pop(struct console_out *o, char *text, unsigned *len, bool *eol);
+bool console_out_pop(struct console_out *o, char *text, unsigned *len, bool *eol, uint64_t *stamp);
 
 #endif

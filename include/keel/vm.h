@@ -140,6 +140,8 @@ void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0);
 int64_t arch_smccc_workaround_feature(uint32_t fid);
 /* The physical counter now (CNTPCT_EL0). */
 uint64_t arch_counter_now(void);
+/* Its frequency (CNTFRQ_EL0, as firmware set it). */
+uint64_t arch_counter_freq(void);
 /* vgic hw_deactivate callback: the physical side of a linked interrupt must go inactive. */
 void vcpu_hw_irq_deactivate(void *vm, unsigned vcpu, uint32_t pintid);
 void vcpu_load(struct vcpu *v);

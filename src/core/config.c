@@ -29,6 +29,7 @@ struct cfg_ctx {
 
 static const char *const cfg_root_props[] = {
 	"compatible", "#address-cells", "#size-cells", "keel,when-idle", "model",
+	"keel,console-timestamps",
 };
 
 static const char *const cfg_vm_props[] = {
@@ -517,6 +518,7 @@ static int cfg_parse_root(struct cfg_ctx *c, struct keel_config *cfg)
 	if (platform_dt_cells(c->fdt, 0, &c->ac, &c->sc) || c->sc < 1)
 		return cfg_fail(c, KE_INVAL, "#address-cells and #size-cells must each be <1> or "
 				"<2>; use <2> for 64-bit values");
+	cfg->console_timestamps = fdt_getprop(c->fdt, 0, "keel,console-timestamps", NULL) != NULL;
 	r = cfg_get_string(c, 0, "keel,when-idle", idle, sizeof(idle), false);
 	if (r == KE_NOENT || (!r && !strcmp(idle, "wait")))
 		cfg->poweroff_when_idle = false;

@@ -45,7 +45,10 @@ static void console_out_get(const struct console_out *o, uint32_t at, void *dst,
 		d[i] = o->buf[(at + i) & CONSOLE_OUT_MASK];
 }
 
-bool console_out_push(struct console_out *o, const char *text, unsigned len, bool eol)
+#define CONSOLE_OUT_STAMP_AT 2   /* the stamp's offset in the header */
+
+bool console_out_push(struct console_out *o, const char *text, unsigned len, bool eol,
+		      uint64_t stamp)
 {
 	uint32_t tail = o->tail;   /* only the producer writes it */
 	uint16_t hdr;
@@ -58,13 +61,15 @@ bool console_out_push(struct console_out *o, const char *text, unsigned len, boo
 	hdr = (uint16_t)(len | (eol ? CONSOLE_OUT_EOL : 0));
 	h[0] = (uint8_t)hdr;
 	h[1] = (uint8_t)(hdr >> 8);
+	for (unsigned i = 0; i < sizeof(stamp); i++)
+		h[CONSOLE_OUT_STAMP_AT + i] = (uint8_t)(stamp >> (8 * i));
 	console_out_put(o, tail, h, CONSOLE_OUT_HDR);
 	console_out_put(o, tail + CONSOLE_OUT_HDR, text, len);
 	__atomic_store_n(&o->tail, tail + CONSOLE_OUT_HDR + len, __ATOMIC_RELEASE);
 	return true;
 }
 
-bool console_out_pop(struct console_out *o, char *text, unsigned *len, bool *eol)
+bool console_out_pop(struct console_out *o, char *text, unsigned *len, bool *eol, uint64_t *stamp)
 {
 	uint32_t head = o->head;   /* only the consumer writes it */
 	uint32_t used = __atomic_load_n(&o->tail, __ATOMIC_ACQUIRE) - head;
@@ -80,6 +85,9 @@ bool console_out_pop(struct console_out *o, char *text, unsigned *len, bool *eol
 	console_out_get(o, head + CONSOLE_OUT_HDR, text, n);
 	*len = n;
 	*eol = (h[1] << 8) & CONSOLE_OUT_EOL;
+	*stamp = 0;
+	for (unsigned i = 0; i < sizeof(*stamp); i++)
+		*stamp |= (uint64_t)h[CONSOLE_OUT_STAMP_AT + i] << (8 * i);
 	__atomic_store_n(&o->head, head + CONSOLE_OUT_HDR + n, __ATOMIC_RELEASE);
 	return true;
 }

@@ -37,7 +37,7 @@ void vm_console_emit(void *ctx, const char *line, unsigned len)
 	struct vm *vm = ctx;
 	unsigned shown = MIN(vm->uart_shown, len);
 
-	(void)console_out_push(&vm->out, line + shown, len - shown, true);
+	(void)console_out_push(&vm->out, line + shown, len - shown, true, arch_counter_now());
 	vm->uart_shown = 0;
 }
 
@@ -50,13 +50,13 @@ void vm_console_drain(struct vm *vm)
 	char text[CONSOLE_OUT_TEXT_MAX];
 	unsigned len;
 	bool eol;
-	uint64_t dropped;
+	uint64_t dropped, stamp;
 
 	if (console_out_empty(&vm->out))
 		return;
 	spin_lock(&vm->out.drain_lock);
-	while (console_out_pop(&vm->out, text, &len, &eol))
-		console_vm_text(vm->name, text, len, eol);
+	while (console_out_pop(&vm->out, text, &len, &eol, &stamp))
+		console_vm_text(vm->name, text, len, eol, stamp);
 	dropped = __atomic_load_n(&vm->out.dropped, __ATOMIC_RELAXED);
 	if (dropped != vm->out.dropped_told) {
 		klog("vm %s: %llu console lines dropped so far (several vCPUs wrote faster than the "
@@ -81,7 +81,8 @@ void vm_console_idle(struct vm *vm)
 		spin_lock(&vm->lock);
 		len = vpl011_partial(&vm->uart, &text);
 		if (len > vm->uart_shown &&
-		    console_out_push(&vm->out, text + vm->uart_shown, len - vm->uart_shown, false))
+		    console_out_push(&vm->out, text + vm->uart_shown, len - vm->uart_shown, false,
+				     arch_counter_now()))
 			vm->uart_shown = len;
 		spin_unlock(&vm->lock);
 	}

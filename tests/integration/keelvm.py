@@ -30,6 +30,9 @@ VM_STOPPED = re.compile(r"^\(keel\) vm (\S+): stopped: (.+)")    # keel ended a 
 CONFIG_ERROR = re.compile(r"^\(keel\) config error\b.*")        # names the node as /<name>
 KEEL_FATAL = ("(keel) PANIC", "(keel) unhandled")               # never, in any test
 
+# keel,console-timestamps: "@<s>.<us> " before a line, keel's physical counter when the line
+# was written. KeelSession strips it from lines and keeps it in stamps.
+CONSOLE_STAMP = re.compile(r"^@(\d+\.\d{6}) ")
 GUEST_LINE = re.compile(r"^\[([^\]\s]+)\] (.*)$")
 GUEST_START = re.compile(r"^GUEST (\S+) start$")
 GUEST_PASS = re.compile(r"^PASS (\S.*)$")
@@ -70,6 +73,7 @@ class KeelSession:
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout
         self.lines = []
+        self.stamps = []   # per line: keel's timestamp in seconds, None without one
         self.exitstatus = None
         self.fatal = None  # the first PANIC / unhandled line seen
         self._held = ""    # the start of a line read by wait_for_partial
@@ -101,7 +105,14 @@ class KeelSession:
             self._reap()
             if not line:
                 return None
+        return self._add_line(line)
+
+    def _add_line(self, line):
+        stamp = CONSOLE_STAMP.match(line)
+        if stamp:
+            line = line[stamp.end():]
         self.lines.append(line)
+        self.stamps.append(float(stamp.group(1)) if stamp else None)
         if self.fatal is None and any(m in line for m in KEEL_FATAL):
             self.fatal = line
             self.deadline = min(self.deadline, time.monotonic() + FATAL_GRACE)
@@ -144,10 +155,8 @@ class KeelSession:
                 self.eof = True
                 self._reap()
             *complete, self._held = text.split("\n")
-            self.lines.extend(complete)
-            if self.fatal is None:
-                self.fatal = next((line for line in complete
-                                   if any(m in line for m in KEEL_FATAL)), None)
+            for line in complete:
+                self._add_line(line)
             if time.monotonic() >= end:
                 break
 
@@ -156,7 +165,7 @@ class KeelSession:
         (a prompt); return the match. Complete lines read meanwhile go to self.lines; the
         partial line is kept and completed by the next read."""
         regex = re.compile(pattern)
-        while not (match := regex.search(self._held)):
+        while not (match := regex.search(CONSOLE_STAMP.sub("", self._held, count=1))):
             remaining = self.deadline - time.monotonic()
             if self.eof or remaining <= 0:
                 self.fail(f"QEMU exited or timed out before {what or repr(pattern)}")
