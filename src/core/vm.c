@@ -513,7 +513,8 @@ int vm_mmio_access(struct vm *vm, const struct mmio_device *d, uint64_t ipa, uns
 	spin_lock(&vm->lock);
 	ret = write ? d->write(d->dev, ipa - d->base, size, *val) : d->read(d->dev, ipa - d->base, size, val);
 	spin_unlock(&vm->lock);
-	vm_console_drain(vm);   /* a UART write may have ended a line: print it without vm->lock */
+	if (write && d->write == uart_write)
+		vm_console_drain(vm);   /* it may have ended a line: print it without vm->lock */
 	return ret;
 }
 
