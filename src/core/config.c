@@ -506,7 +506,7 @@ static int cfg_check_blob(struct cfg_ctx *c, size_t fdt_size)
 static int cfg_parse_root(struct cfg_ctx *c, struct keel_config *cfg)
 {
 	char idle[16];
-	int r;
+	int r, len;
 
 	snprintf(c->path, sizeof(c->path), "/");
 	if (fdt_node_check_compatible(c->fdt, 0, "keel,config"))
@@ -518,7 +518,12 @@ static int cfg_parse_root(struct cfg_ctx *c, struct keel_config *cfg)
 	if (platform_dt_cells(c->fdt, 0, &c->ac, &c->sc) || c->sc < 1)
 		return cfg_fail(c, KE_INVAL, "#address-cells and #size-cells must each be <1> or "
 				"<2>; use <2> for 64-bit values");
-	cfg->console_timestamps = fdt_getprop(c->fdt, 0, "keel,console-timestamps", NULL) != NULL;
+	if (fdt_getprop(c->fdt, 0, "keel,console-timestamps", &len)) {
+		if (len)
+			return cfg_fail(c, KE_INVAL, "keel,console-timestamps takes no value; write "
+					"keel,console-timestamps; to turn timestamps on");
+		cfg->console_timestamps = true;
+	}
 	r = cfg_get_string(c, 0, "keel,when-idle", idle, sizeof(idle), false);
 	if (r == KE_NOENT || (!r && !strcmp(idle, "wait")))
 		cfg->poweroff_when_idle = false;
