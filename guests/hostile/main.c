@@ -1,9 +1,12 @@
 /*
  * A guest that misbehaves on purpose. keel must answer each act as
- * documented and keep running; the last act (an atomic on emulated MMIO,
- * which keel cannot emulate) ends this VM: "HOSTILE final" is the last line
- * this guest may print. The integration test checks keel's report and that
- * the VM next to this one finishes normally.
+ * documented and keep running: one PASS line per act survived. The last act
+ * (an atomic on emulated MMIO, which keel cannot emulate) ends this VM; just
+ * before it the guest prints "HOSTILE final: <n> passed, <m> failed, next:
+ * <instruction> on device IPA <address>", which must be the last line it
+ * prints. tests/integration/test_hostile.py checks every PASS line, this
+ * marker, keel's exact stop reason and that the VM next to this one finishes
+ * normally.
  */
 #include "guest/guest.h"
 #include "guest/testdev.h"
@@ -146,8 +149,11 @@ static __attribute__((noreturn)) void final_act(void)
 					  : env.uart_base + UART_FR;
 	uint64_t old = 0;
 
-	printf("HOSTILE final\n");
-	if (ISAR0_ATOMIC(read_sysreg(id_aa64isar0_el1)) >= 2) {
+	bool lse = ISAR0_ATOMIC(read_sysreg(id_aa64isar0_el1)) >= 2;
+
+	printf("HOSTILE final: %u passed, %u failed, next: %s on device IPA 0x%lx\n", checks_passed(),
+	       checks_failed(), lse ? "LDADD" : "LDXR", (unsigned long)target);
+	if (lse) {
 		__asm__ volatile(".arch_extension lse\n\tldadd %1, %0, [%2]"
 				 : "=&r"(old) : "r"(1ULL), "r"(target) : "memory");
 	} else {

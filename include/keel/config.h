@@ -60,6 +60,7 @@ struct keel_config {
 	unsigned nr_vms;
 	struct vm_config vms[KEEL_MAX_VMS];
 	bool poweroff_when_idle;		/* keel,when-idle = "poweroff" */
+	bool console_timestamps;		/* keel,console-timestamps */
 };
 
 /*

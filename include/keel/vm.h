@@ -19,6 +19,7 @@
 #include <keel/arch/regs.h>
 #include <keel/arch/vgic_hw.h>
 #include <keel/config.h>
+#include <keel/console_out.h>
 #include <keel/pt.h>
 #include <keel/spinlock.h>
 #include <keel/vpl011.h>
@@ -90,6 +91,7 @@ struct vm {
 	struct vpl011 uart;
 	bool uart_irq_line;      /* the level last given to the vGIC */
 	unsigned uart_shown;     /* bytes of the UART's current line already on the console */
+	struct console_out out;  /* the UART's output, waiting for the console (vm_console.c) */
 	uint8_t input[VM_INPUT_QUEUE];  /* typed bytes waiting for room in the UART's FIFO */
 	unsigned input_head, input_count;
 	struct vtestdev testdev;
@@ -140,6 +142,8 @@ void vm_console_emit(void *vm, const char *line, unsigned len);       /* vpl011 
 void vm_console_input(struct vm *vm, const uint8_t *bytes, unsigned n);
 void vm_console_input_refill(struct vm *vm);                          /* locked */
 void vm_console_idle(struct vm *vm);
+void vm_console_attach(struct vm *vm);                                /* at creation */
+void vm_console_drain(struct vm *vm);                                 /* not locked */
 
 /* Wait, on this CPU, until the vCPU has an interrupt to take or must stop (WFI). */
 void vcpu_block(struct vcpu *v);
@@ -150,6 +154,8 @@ void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0);
 int64_t arch_smccc_workaround_feature(uint32_t fid);
 /* The physical counter now (CNTPCT_EL0). */
 uint64_t arch_counter_now(void);
+/* Its frequency (CNTFRQ_EL0, as firmware set it). */
+uint64_t arch_counter_freq(void);
 /* vgic hw_deactivate callback: the physical side of a linked interrupt must go inactive. */
 void vcpu_hw_irq_deactivate(void *vm, unsigned vcpu, uint32_t pintid);
 void vcpu_load(struct vcpu *v);

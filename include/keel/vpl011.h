@@ -14,7 +14,9 @@
  *    '\r' is dropped; C0 controls (except '\t'), DEL, C1 controls and bytes
  *    that are not well-formed UTF-8 become '?', so a guest can neither send
  *    terminal escape sequences nor rewrite a line and fake another VM's
- *    prefix on the shared console.
+ *    prefix on the shared console. The filter runs byte by byte as the guest
+ *    writes (a multi-byte sequence is held back until it is complete), so
+ *    the line buffer, partial lines included, only ever holds filtered text.
  *  - Receive: keel pushes input bytes with vpl011_rx_push(); the RX FIFO is
  *    VPL011_RX_FIFO bytes deep with LCR_H.FEN set and 1 byte deep without,
  *    as on hardware. A full FIFO refuses bytes (the caller keeps them), so
@@ -107,6 +109,8 @@ struct vpl011 {
 	unsigned rx_head, rx_count;
 	char line[VPL011_LINE_MAX];
 	unsigned line_len;
+	uint8_t utf8[4];         /* a UTF-8 sequence begun but not complete, not yet in line */
+	unsigned utf8_len;
 	unsigned esc;            /* terminal escape sequence being dropped: 0 none, 1 ESC, 2+ CSI */
 	void (*emit_line)(void *ctx, const char *line, unsigned len);
 	void *ctx;
@@ -131,7 +135,10 @@ bool vpl011_irq_level(const struct vpl011 *u);
 /* Emit a pending partial line, e.g. before the VM stops. */
 void vpl011_flush(struct vpl011 *u);
 
-/* The bytes of the line being transmitted, not yet emitted (sanitised like emitted lines). */
+/*
+ * The bytes of the line being transmitted, not yet emitted: already filtered like emitted
+ * lines (an incomplete UTF-8 sequence at its end is not included).
+ */
 static inline unsigned vpl011_partial(const struct vpl011 *u, const char **text)
 {
 	*text = u->line;

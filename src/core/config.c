@@ -30,6 +30,7 @@ struct cfg_ctx {
 
 static const char *const cfg_root_props[] = {
 	"compatible", "#address-cells", "#size-cells", "keel,when-idle", "model",
+	"keel,console-timestamps",
 };
 
 static const char *const cfg_vm_props[] = {
@@ -513,7 +514,7 @@ static int cfg_check_blob(struct cfg_ctx *c, size_t fdt_size)
 static int cfg_parse_root(struct cfg_ctx *c, struct keel_config *cfg)
 {
 	char idle[16];
-	int r;
+	int r, len;
 
 	snprintf(c->path, sizeof(c->path), "/");
 	if (fdt_node_check_compatible(c->fdt, 0, "keel,config"))
@@ -525,6 +526,12 @@ static int cfg_parse_root(struct cfg_ctx *c, struct keel_config *cfg)
 	if (platform_dt_cells(c->fdt, 0, &c->ac, &c->sc) || c->sc < 1)
 		return cfg_fail(c, KE_INVAL, "#address-cells and #size-cells must each be <1> or "
 				"<2>; use <2> for 64-bit values");
+	if (fdt_getprop(c->fdt, 0, "keel,console-timestamps", &len)) {
+		if (len)
+			return cfg_fail(c, KE_INVAL, "keel,console-timestamps takes no value; write "
+					"keel,console-timestamps; to turn timestamps on");
+		cfg->console_timestamps = true;
+	}
 	r = cfg_get_string(c, 0, "keel,when-idle", idle, sizeof(idle), false);
 	if (r == KE_NOENT || (!r && !strcmp(idle, "wait")))
 		cfg->poweroff_when_idle = false;

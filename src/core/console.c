@@ -2,6 +2,7 @@
 #include <keel/console.h>
 #include <keel/drivers/pl011.h>
 #include <keel/spinlock.h>
+#include <keel/vm.h>   /* arch_counter_now */
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -10,6 +11,9 @@
 static struct spinlock console_spinlock = SPINLOCK_INIT;
 static bool console_up;
 static const char *midline_vm;  /* whose partial line ends the screen, NULL at a line start */
+static uint64_t stamp_freq;      /* physical counter frequency; 0: no timestamps */
+
+#define USEC_PER_SEC 1000000ULL
 
 void console_init(uint64_t uart_base)
 {
@@ -20,6 +24,11 @@ void console_init(uint64_t uart_base)
 bool console_ready(void)
 {
 	return console_up;
+}
+
+void console_enable_timestamps(uint64_t freq)
+{
+	__atomic_store_n(&stamp_freq, freq, __ATOMIC_RELEASE);
 }
 
 static void console_puts(const char *s)
@@ -38,6 +47,20 @@ static void console_end_partial_line(void)
 		console_puts("\n");
 		midline_vm = NULL;
 	}
+}
+
+/* "@<s>.<us> " at the start of a line, when timestamps are on. Console lock held. */
+static void console_put_stamp(uint64_t stamp)
+{
+	uint64_t freq = __atomic_load_n(&stamp_freq, __ATOMIC_ACQUIRE);
+	char buf[32];
+
+	if (!freq)
+		return;
+	/* stamp % freq < freq (a few GHz at most), so the product stays far below 2^64. */
+	snprintf(buf, sizeof(buf), "@%llu.%06llu ", (unsigned long long)(stamp / freq),
+		 (unsigned long long)(stamp % freq * USEC_PER_SEC / freq));
+	console_puts(buf);
 }
 
 void console_lock(void)
@@ -71,17 +94,19 @@ void klog(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	console_lock();
+	console_put_stamp(arch_counter_now());
 	console_puts("(keel) ");
 	console_puts(buf);
 	console_puts("\n");
 	console_unlock();
 }
 
-void console_vm_text(const char *vm_name, const char *text, unsigned len, bool eol)
+void console_vm_text(const char *vm_name, const char *text, unsigned len, bool eol, uint64_t stamp)
 {
 	spin_lock(&console_spinlock);
 	if (midline_vm != vm_name) {
 		console_end_partial_line();
+		console_put_stamp(stamp);
 		pl011_putc('[');
 		console_puts(vm_name);
 		console_puts("] ");

@@ -34,6 +34,13 @@ static void arch_call(struct vcpu *v, uint32_t fid, uint64_t a1)
 	}
 }
 
+/*
+ * Bytes of a CONSOLE_WRITE fed to the UART model per hold of vm->lock. Each chunk's lines
+ * go to the VM's output ring and are printed after vm->lock is dropped (vm_console.c), so
+ * the lock is held for the time it takes to filter 64 bytes, never for console output.
+ */
+#define CONSOLE_WRITE_CHUNK 64
+
 /* Out of line: its local whose address is taken would put a stack-protector check on the
  * whole dispatch path, which every hypercall takes. */
 static __attribute__((noinline)) int64_t keel_console_write(struct vcpu *v, uint64_t ipa, uint64_t len)
@@ -45,12 +52,17 @@ static __attribute__((noinline)) int64_t keel_console_write(struct vcpu *v, uint
 		return 0;
 	if (len > KEEL_CONSOLE_WRITE_MAX || !vm_ipa_to_pa(vm, ipa, len, &pa))
 		return SMCCC_INVALID_PARAMETER;
-	spin_lock(&vm->lock);
-	for (uint64_t i = 0; i < len; i++)
-		if (vpl011_write(&vm->uart, 0, 1, ((volatile uint8_t *)(uintptr_t)pa)[i]))
-			break; /* a one-byte write to DR cannot fail */
-	vm_uart_irq_update(vm);
-	spin_unlock(&vm->lock);
+	for (uint64_t done = 0; done < len; done += CONSOLE_WRITE_CHUNK) {
+		uint64_t end = MIN(len, done + CONSOLE_WRITE_CHUNK);
+
+		spin_lock(&vm->lock);
+		for (uint64_t i = done; i < end; i++)
+			if (vpl011_write(&vm->uart, 0, 1, ((volatile uint8_t *)(uintptr_t)pa)[i]))
+				break; /* a one-byte write to DR cannot fail */
+		vm_uart_irq_update(vm);
+		spin_unlock(&vm->lock);
+		vm_console_drain(vm);
+	}
 	return (int64_t)len;
 }
 

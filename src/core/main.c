@@ -110,6 +110,8 @@ static void boot_load_config(void)
 	}
 	config_file = m->name;
 	keel_poweroff_when_idle = config.poweroff_when_idle;
+	if (config.console_timestamps)
+		console_enable_timestamps(arch_counter_freq());
 	klog("config %s: %u VM(s)", m->name, config.nr_vms);
 }
 

@@ -119,6 +119,7 @@ static int vm_init_vgic(struct vm *vm)
 static void vm_init_devices(struct vm *vm, const struct vm_config *cfg)
 {
 	vpl011_init(&vm->uart, vm_console_emit, vm);
+	vm_console_attach(vm);
 	/* The UART first: the lookup is a linear scan, and the console is the busiest device. */
 	vm_add_device(vm, "pl011", cfg->uart_base, VPL011_SIZE, uart_read, uart_write, vm);
 	vm_add_device(vm, "gicd", CONFIG_GICD_BASE, VGIC_GICD_SIZE, gicd_read, gicd_write, vm)->irq_state = true;
@@ -447,6 +448,7 @@ static void vm_stop_reason(struct vm *vm, bool restart, const char *reason)
 	}
 	finished = vm_stop_begin(vm, restart);
 	spin_unlock(&vm->lock);
+	vm_console_drain(vm);   /* the VM's last output comes before the reason it stopped */
 
 	klog("vm %s: %s", vm->name, reason);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
@@ -520,6 +522,8 @@ int vm_mmio_access(struct vm *vm, const struct mmio_device *d, uint64_t ipa, uns
 	spin_lock(&vm->lock);
 	ret = write ? d->write(d->dev, ipa - d->base, size, *val) : d->read(d->dev, ipa - d->base, size, val);
 	spin_unlock(&vm->lock);
+	if (write && d->write == uart_write)
+		vm_console_drain(vm);   /* it may have ended a line: print it without vm->lock */
 	return ret;
 }
 

@@ -64,51 +64,85 @@ static bool utf8_is_cont(uint8_t c)
 }
 
 /*
- * Whether the n-byte sequence at s is well-formed UTF-8 and not a C1 control
- * (U+0080..U+009F, which 8-bit terminals treat as escapes: 0x9b is CSI).
+ * Whether c may follow lead as the second byte of a well-formed UTF-8 sequence that is
+ * not a C1 control (U+0080..U+009F, which 8-bit terminals treat as escapes: 0x9b is CSI).
  * Excludes overlong forms, surrogates and code points above U+10FFFF.
  */
-static bool utf8_seq_ok(const uint8_t *s, unsigned n)
+static bool utf8_second_ok(uint8_t lead, uint8_t c)
 {
-	for (unsigned i = 1; i < n; i++)
-		if (!utf8_is_cont(s[i]))
-			return false;
-	switch (s[0]) {
-	case 0xc2: return s[1] >= 0xa0;
-	case 0xe0: return s[1] >= 0xa0;
-	case 0xed: return s[1] < 0xa0;
-	case 0xf0: return s[1] >= 0x90;
-	case 0xf4: return s[1] < 0x90;
+	if (!utf8_is_cont(c))
+		return false;
+	switch (lead) {
+	case 0xc2: return c >= 0xa0;
+	case 0xe0: return c >= 0xa0;
+	case 0xed: return c < 0xa0;
+	case 0xf0: return c >= 0x90;
+	case 0xf4: return c < 0x90;
 	default:   return true;
-	}
-}
-
-/* Replace every byte >= 0x80 that is not part of an acceptable UTF-8 sequence. */
-static void vpl011_sanitize_utf8(char *line, unsigned len)
-{
-	uint8_t *s = (uint8_t *)line;
-	unsigned i = 0;
-
-	while (i < len) {
-		unsigned n = s[i] < 0x80 ? 1 : utf8_seq_len(s[i]);
-
-		if (n == 1) {
-			i++;
-		} else if (n && i + n <= len && utf8_seq_ok(s + i, n)) {
-			i += n;
-		} else {
-			s[i++] = VPL011_CHAR_REPLACEMENT;
-		}
 	}
 }
 
 static void vpl011_emit(struct vpl011 *u)
 {
 	u->line[u->line_len] = '\0';
-	vpl011_sanitize_utf8(u->line, u->line_len);
 	if (u->emit_line)
 		u->emit_line(u->ctx, u->line, u->line_len);
 	u->line_len = 0;
+}
+
+/*
+ * Append n bytes that passed the filter. A UTF-8 sequence is never split across two
+ * lines: if it does not fit, the line is emitted first.
+ */
+static void vpl011_line_put(struct vpl011 *u, const uint8_t *s, unsigned n)
+{
+	if (u->line_len + n > VPL011_LINE_MAX - 1)
+		vpl011_emit(u);
+	for (unsigned i = 0; i < n; i++)
+		u->line[u->line_len++] = (char)s[i];
+	if (u->line_len == VPL011_LINE_MAX - 1)
+		vpl011_emit(u);
+}
+
+static void vpl011_line_put_replacement(struct vpl011 *u)
+{
+	static const uint8_t replacement = VPL011_CHAR_REPLACEMENT;
+
+	vpl011_line_put(u, &replacement, 1);
+}
+
+/* The pending UTF-8 sequence cannot be completed: each of its bytes shows as '?'. */
+static void vpl011_utf8_reject(struct vpl011 *u)
+{
+	for (unsigned i = 0; i < u->utf8_len; i++)
+		vpl011_line_put_replacement(u);
+	u->utf8_len = 0;
+}
+
+/*
+ * A byte >= 0x80. A multi-byte sequence is held back until it is complete and checked,
+ * so the line buffer (and so a partial line shown on the console) only ever holds bytes
+ * that passed the filter.
+ */
+static void vpl011_utf8_feed(struct vpl011 *u, uint8_t c)
+{
+	if (u->utf8_len) {
+		bool ok = u->utf8_len == 1 ? utf8_second_ok(u->utf8[0], c) : utf8_is_cont(c);
+
+		if (ok) {
+			u->utf8[u->utf8_len++] = c;
+			if (u->utf8_len == utf8_seq_len(u->utf8[0])) {
+				vpl011_line_put(u, u->utf8, u->utf8_len);
+				u->utf8_len = 0;
+			}
+			return;
+		}
+		vpl011_utf8_reject(u);   /* then c is looked at afresh */
+	}
+	if (utf8_seq_len(c))
+		u->utf8[u->utf8_len++] = c;
+	else
+		vpl011_line_put_replacement(u);
 }
 
 #define VPL011_CHAR_ESC        0x1b
@@ -140,6 +174,13 @@ static bool vpl011_drop_escape(struct vpl011 *u, uint8_t c)
 
 static void vpl011_tx_console(struct vpl011 *u, uint8_t c)
 {
+	uint8_t b = c;
+
+	if (c >= 0x80 && !u->esc) {
+		vpl011_utf8_feed(u, c);
+		return;
+	}
+	vpl011_utf8_reject(u);   /* an ASCII byte ends any pending sequence */
 	if (vpl011_drop_escape(u, c))
 		return;
 	if (c == '\n') {
@@ -149,14 +190,13 @@ static void vpl011_tx_console(struct vpl011 *u, uint8_t c)
 	if (c == '\r')
 		return;
 	if ((c < VPL011_CHAR_SPACE && c != '\t') || c == VPL011_CHAR_DEL)
-		c = VPL011_CHAR_REPLACEMENT;
-	u->line[u->line_len++] = (char)c;
-	if (u->line_len == VPL011_LINE_MAX - 1)
-		vpl011_emit(u);
+		b = VPL011_CHAR_REPLACEMENT;
+	vpl011_line_put(u, &b, 1);
 }
 
 void vpl011_flush(struct vpl011 *u)
 {
+	vpl011_utf8_reject(u);
 	if (u->line_len)
 		vpl011_emit(u);
 }

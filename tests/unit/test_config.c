@@ -176,6 +176,7 @@ static const struct bad_case bad_cases[] = {
 	{ "cfg-bad-root-compat", KE_INVAL, "test.dtb: /: compatible is not \"keel,config\"" },
 	{ "cfg-bad-root-prop", KE_INVAL, "test.dtb: /: unknown property \"keel,when-iddle\"; check its spelling" },
 	{ "cfg-bad-when-idle", KE_INVAL, "test.dtb: /: keel,when-idle \"sleep\" is neither \"poweroff\" nor \"wait\"" },
+	{ "cfg-bad-timestamps", KE_INVAL, "test.dtb: /: keel,console-timestamps takes no value" },
 	{ "cfg-bad-cells", KE_INVAL, "test.dtb: /: #address-cells and #size-cells must each be <1> or <2>" },
 	{ "cfg-bad-no-vms", KE_NOENT, "test.dtb: /: no VMs; add one node with compatible = \"keel,vm\"" },
 	{ "cfg-bad-too-many-vms", KE_NOTSUP, "test.dtb: /: 9 VMs but keel runs at most 8" },

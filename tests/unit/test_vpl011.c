@@ -303,6 +303,81 @@ static void test_vpl011_utf8(void **state)
 	}
 }
 
+/* Whether text is what the console may show: printable ASCII, TAB, well-formed UTF-8 without C1. */
+static void assert_console_safe(const char *text, unsigned len)
+{
+	const uint8_t *s = (const uint8_t *)text;
+
+	for (unsigned i = 0; i < len; i++) {
+		unsigned n = 0;
+
+		if (s[i] < 0x80) {
+			assert_true((s[i] >= 0x20 && s[i] != 0x7f) || s[i] == '\t');
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			n = 2;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			n = 3;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			n = 4;
+		assert_true(n != 0 && i + n <= len);
+		for (unsigned k = 1; k < n; k++)
+			assert_int_equal(s[i + k] & 0xc0, 0x80);
+		assert_false(s[i] == 0xc2 && s[i + 1] < 0xa0);   /* U+0080..U+009F: C1 */
+		i += n - 1;
+	}
+}
+
+static void assert_partial(const struct vpl011 *u, const char *want)
+{
+	const char *text;
+	unsigned len = vpl011_partial(u, &text);
+
+	assert_console_safe(text, len);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(text, want, len);
+}
+
+/*
+ * A partial line is shown on the console as it stands (a shell prompt while the VM waits
+ * for input): it must already be filtered, escape sequences, C1 controls and broken
+ * UTF-8 included, not only once the line is complete.
+ */
+static void test_vpl011_partial_filtered(void **state)
+{
+	struct vpl011 u;
+	struct capture c;
+
+	init(&u, &c);
+	TX(&u, "sh# \x1b[2J\x1b[H\x1b[1;31m");
+	assert_partial(&u, "sh# ");
+	TX(&u, "\x9b" "2J");                    /* 8-bit CSI */
+	assert_partial(&u, "sh# ?2J");
+	TX(&u, "\xc2\x9b" "H");                 /* U+009B CSI, UTF-8 encoded */
+	assert_partial(&u, "sh# ?2J??H");
+	TX(&u, "\xe2\x82");                     /* a sequence not yet complete is held back */
+	assert_partial(&u, "sh# ?2J??H");
+	TX(&u, "\xac");
+	assert_partial(&u, "sh# ?2J??H\xe2\x82\xac");
+	TX(&u, "\xe2" "x\xed\xa0\x80\xff\x1b");   /* cut, surrogate, invalid, ESC pending */
+	assert_partial(&u, "sh# ?2J??H\xe2\x82\xac?x????");
+	TX(&u, "[6n\x07\x7f\xc3");
+	assert_partial(&u, "sh# ?2J??H\xe2\x82\xac?x??????");
+	assert_int_equal(c.n, 0);
+	vpl011_flush(&u);                       /* the held-back lead byte ends as '?' */
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.lines[0], "sh# ?2J??H\xe2\x82\xac?x???????");
+
+	/* A multi-byte character is not split when the line fills up: the line ends before it. */
+	for (unsigned i = 0; i < VPL011_LINE_MAX - 2; i++)
+		TX(&u, "a");
+	TX(&u, "\xe2\x82\xac");
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.lens[1], VPL011_LINE_MAX - 2);
+	assert_partial(&u, "\xe2\x82\xac");
+}
+
 static void test_vpl011_tx_regardless_of_cr(void **state)
 {
 	struct vpl011 u;
@@ -561,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_vpl011_control_bytes),
 		cmocka_unit_test(test_vpl011_escape_sequences),
 		cmocka_unit_test(test_vpl011_utf8),
+		cmocka_unit_test(test_vpl011_partial_filtered),
 		cmocka_unit_test(test_vpl011_tx_regardless_of_cr),
 		cmocka_unit_test(test_vpl011_no_callback),
 		cmocka_unit_test(test_vpl011_tx_irq),

@@ -96,6 +96,11 @@ uint64_t arch_counter_now(void)
 	return read_sysreg(cntpct_el0);
 }
 
+uint64_t arch_counter_freq(void)
+{
+	return read_sysreg(cntfrq_el0);
+}
+
 /*
  * SMCCC_ARCH_FEATURES for the Spectre workaround calls. keel implements none of
  * the workaround calls, so it never claims one; it says a PE is not affected
