@@ -4,6 +4,7 @@
  * include/keel/vgic.h for the model. MMIO decoding is in vgic_dist.c and
  * vgic_redist.c, list registers in vgic_lr.c.
  */
+#include <keel/nospec.h>
 #include <keel/vgic.h>
 
 /* GICD_IIDR / GICR_IIDR */
@@ -71,12 +72,17 @@ void vgic_set_hw_deactivate(struct vgic *g, void (*fn)(void *ctx, unsigned vcpu,
 
 /* ---------------------------------------------------------------- interrupt state */
 
+/* vcpu and intid come from the guest (register offsets, SGI values): clamped (keel/nospec.h). */
 struct vgic_irq *vgic_irq_get(struct vgic *g, unsigned vcpu, unsigned intid)
 {
-	if (intid < VGIC_NR_PRIVATE)
-		return vcpu < g->nr_vcpus ? &g->cpu[vcpu].priv[intid] : NULL;
+	if (intid < VGIC_NR_PRIVATE) {
+		if (vcpu >= g->nr_vcpus)
+			return NULL;
+		vcpu = (unsigned)array_index_nospec(vcpu, g->nr_vcpus);
+		return &g->cpu[vcpu].priv[array_index_nospec(intid, VGIC_NR_PRIVATE)];
+	}
 	if (intid < VGIC_NR_IRQS)
-		return &g->spi[intid - VGIC_NR_PRIVATE];
+		return &g->spi[array_index_nospec(intid - VGIC_NR_PRIVATE, VGIC_NR_SPIS)];
 	return NULL;
 }
 
@@ -496,11 +502,11 @@ bool vgic_id_read(uint64_t offset, uint32_t *val)
 	if (offset < GIC_PIDR4 || offset >= GIC_IDREG_END)
 		return false;
 	if (offset >= GIC_CIDR0)
-		*val = vgic_cidr[(offset - GIC_CIDR0) / 4];
+		*val = vgic_cidr[array_index_nospec((offset - GIC_CIDR0) / 4, 4)];
 	else if (offset >= GIC_PIDR0)
-		*val = vgic_pidr0_3[(offset - GIC_PIDR0) / 4];
+		*val = vgic_pidr0_3[array_index_nospec((offset - GIC_PIDR0) / 4, 4)];
 	else
-		*val = vgic_pidr4_7[(offset - GIC_PIDR4) / 4];
+		*val = vgic_pidr4_7[array_index_nospec((offset - GIC_PIDR4) / 4, 4)];
 	return true;
 }
 
