@@ -185,6 +185,27 @@ void vgic_irq_hw_check(struct vgic *g, struct vgic_irq *irq, bool was_live)
 		g->hw_deactivate(g->hw_ctx, irq->target, irq->hw_intid);
 }
 
+/*
+ * irq has just come back from lr_owner's LRs (its state folded from them): an
+ * ISACTIVER/ICACTIVER write made while they held it is ordered after whatever
+ * the guest did there, so it decides the active state. Clearing the active
+ * state of a linked interrupt also deactivates the physical one (unless it is
+ * still pending): the guest that acknowledged it will not deactivate it now.
+ */
+void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq)
+{
+	bool set = irq->active_write == VGIC_ACTIVE_WRITE_SET;
+
+	if (irq->active_write == VGIC_ACTIVE_WRITE_NONE)
+		return;
+	irq->active_write = VGIC_ACTIVE_WRITE_NONE;
+	if (set && !irq->active)
+		irq->active_vcpu = irq->target;
+	irq->active = set;
+	vgic_irq_hw_check(g, irq, true);
+	vgic_irq_track(g, irq);
+}
+
 /* GICD_CTLR: only the group enables are stored (ARE and DS are RAO/WI). */
 uint32_t vgic_ctlr_write(struct vgic *g, uint32_t val)
 {
@@ -303,6 +324,7 @@ int vgic_link_hw(struct vgic *g, unsigned vcpu, unsigned intid, uint32_t pintid)
 		return KE_INVAL;
 	irq->hw = true;
 	irq->hw_intid = pintid;
+	irq->edge = false;        /* the physical source is a level (ICFGR now read-only) */
 	vgic_irq_track(g, irq);   /* a high line no longer counts */
 	return 0;
 }
@@ -383,13 +405,21 @@ static void vgic_bitreg_set(struct vgic_irq *irq, enum vgic_bitreg reg, bool bit
 		irq->latch = false;
 		irq->lr_latched = false;
 		break;
+	/*
+	 * The active state of an interrupt another vCPU's LRs hold is what they
+	 * return, unless this write comes after: remembered until they do.
+	 */
 	case VGIC_BITREG_ISACTIVER:
 		if (!irq->active)
 			irq->active_vcpu = irq->target;
 		irq->active = true;
+		if (irq->lr_owner != VGIC_VCPU_NONE)
+			irq->active_write = VGIC_ACTIVE_WRITE_SET;
 		break;
 	case VGIC_BITREG_ICACTIVER:
 		irq->active = false;
+		if (irq->lr_owner != VGIC_VCPU_NONE)
+			irq->active_write = VGIC_ACTIVE_WRITE_CLEAR;
 		break;
 	default:
 		break;
@@ -426,7 +456,11 @@ uint32_t vgic_bitreg_write(struct vgic *g, unsigned vcpu, unsigned first, enum v
 		before = vgic_irq_want_mask(g, irq);
 		was_live = vgic_irq_live(irq);
 		vgic_bitreg_set(irq, reg, bit);
-		vgic_irq_hw_check(g, irq, was_live);
+		/* An active write to an interrupt held in LRs deactivates (if it must) when they
+		 * come back: the guest there may still deactivate it itself until then. */
+		if ((reg != VGIC_BITREG_ISACTIVER && reg != VGIC_BITREG_ICACTIVER) ||
+		    irq->lr_owner == VGIC_VCPU_NONE)
+			vgic_irq_hw_check(g, irq, was_live);
 		kick |= vgic_irq_changed(g, irq, before);
 	}
 	return kick;
@@ -486,8 +520,12 @@ uint32_t vgic_cfg_write(struct vgic *g, unsigned vcpu, unsigned first, uint32_t 
 		bool edge = val & BIT(2 * i + 1);
 		uint32_t before;
 
-		/* SGIs are always edge-triggered (ICFGR0 is read-only). */
-		if (!irq || first + i < VGIC_NR_SGIS || irq->edge == edge)
+		/*
+		 * SGIs are always edge-triggered (ICFGR0 is read-only). A linked
+		 * interrupt follows its physical source (the timers' level outputs):
+		 * its configuration is read-only too (IMPLEMENTATION DEFINED for PPIs).
+		 */
+		if (!irq || first + i < VGIC_NR_SGIS || irq->hw || irq->edge == edge)
 			continue;
 		before = vgic_irq_want_mask(g, irq);
 		irq->edge = edge;

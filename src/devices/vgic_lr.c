@@ -27,6 +27,7 @@ static void vgic_lr_unlist(struct vgic *g, struct vgic_irq *irq, unsigned vcpu)
 	if (irq->lr_latched)
 		irq->latch = true;
 	vgic_lr_release(g, irq, vcpu);
+	vgic_irq_apply_active_write(g, irq);
 }
 
 /* Unlist every interrupt still recorded in vcpu's LRs; the vCPUs to kick. */
@@ -154,6 +155,7 @@ static void vgic_lr_fold(struct vgic *g, struct vgic_irq *irq, unsigned vcpu, ui
 	if (irq->active)
 		irq->active_vcpu = (uint8_t)vcpu;
 	vgic_lr_release(g, irq, vcpu);
+	vgic_irq_apply_active_write(g, irq);
 }
 
 uint32_t vgic_lr_sync(struct vgic *g, unsigned vcpu, const uint64_t *lrs, unsigned n)
