@@ -1,6 +1,7 @@
 /* GICv3 virtual CPU interface: list registers, VMCR, active priorities. See vgic_hw.h. */
 #include <keel/arch/sysreg.h>
 #include <keel/arch/vgic_hw.h>
+#include <keel/irq.h>
 #include <keel/vgic.h>
 #include <keel/vm.h>
 #include <string.h>
@@ -106,17 +107,15 @@ void vgic_hw_put(struct vcpu *v)
 	isb();
 }
 
-void vgic_hw_sync(struct vcpu *v)
+/* Out of line: the common case (no LR in use) then needs no stack frame or canary. */
+static __attribute__((noinline)) void vgic_hw_sync_lrs(struct vcpu *v)
 {
 	struct vgic_hw_cpu *h = &v->gic;
 	struct vm *vm = v->vm;
-
-	if (!h->nr_used)
-		return;
-	for (unsigned n = 0; n < h->nr_used; n++)
-		h->lr[n] = lr_read(n);
 	uint32_t kick;
 
+	for (unsigned n = 0; n < h->nr_used; n++)
+		h->lr[n] = lr_read(n);
 	spin_lock(&vm->lock);
 	kick = vgic_lr_sync(&vm->vgic, v->index, h->lr, h->nr_used);
 	spin_unlock(&vm->lock);
@@ -127,6 +126,15 @@ void vgic_hw_sync(struct vcpu *v)
 		lr_write(n, 0);
 	h->nr_used = 0;
 	v->irq_dirty = true;
+}
+
+void vgic_hw_sync(struct vcpu *v)
+{
+	if (v->gic.nr_used)
+		vgic_hw_sync_lrs(v);
+	/* After the fold: a latch listed and not taken is back in the model to withdraw. */
+	if (v->gic.timers_forwarded)
+		irq_timers_resample(v);
 }
 
 void vgic_hw_flush(struct vcpu *v)
