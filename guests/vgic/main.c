@@ -2,7 +2,8 @@
  * The virtual GICv3 (run with 2 vCPUs): ID and type registers, register
  * read-back, SGIs to self, to the other vCPU and to all others, delivery in
  * priority order, more pending interrupts than list registers, the active
- * state around EOI (both EOI modes), PMR masking, SPI routing, a level SPI
+ * state around EOI (both EOI modes), more interrupts active than the GIC has
+ * list registers, PMR masking, SPI routing, a level SPI
  * made pending by ISPENDR, ICPENDR, WFI woken by an SGI, and vCPU 1's virtual
  * timer still ticking after vCPU 0 hammered its PPI's active and pending
  * registers.
@@ -457,11 +458,63 @@ static void probe_active_state(const char *what, unsigned intid, bool split)
 		gic_irq_disable(intid);
 }
 
+/*
+ * More interrupts active at once than QEMU's GIC has list registers (4): with
+ * EOImode 1 the handler's EOIR only drops the priority, so all eight SPIs made
+ * pending together are taken and stay active; vCPU 0 then deactivates them
+ * with ICC_DIR_EL1, the lowest priority first (those least likely to be in a
+ * list register). All must end inactive, and be taken again.
+ */
+static void check_many_active(void)
+{
+	uint64_t d = gic_dist_base();
+	uint64_t active = d + GICD_ISACTIVER + (SPI_MANY / 32) * 4;
+	uint64_t pend = d + GICD_ISPENDR + (SPI_MANY / 32) * 4;
+	uint32_t mask = ((1u << NR_MANY_SPIS) - 1) << (SPI_MANY % 32), wrong = 0;
+	bool ok;
+
+	reset_records();
+	gic_set_eoi_split(true);
+	for (unsigned i = 0; i < NR_MANY_SPIS; i++) {
+		gic_irq_set_priority(SPI_MANY + i, (uint8_t)(0x80 - 0x08 * i));
+		gic_irq_set_edge(SPI_MANY + i, true);
+		gic_irq_enable(SPI_MANY + i);
+	}
+	mmio_write32(pend, mask);
+	ok = WAIT_UNTIL(__atomic_load_n(&log_n, __ATOMIC_ACQUIRE) >= NR_MANY_SPIS, WAIT_MS);
+	checkf("many-active-taken", ok, "%u of %u taken before any deactivation", log_n,
+	       NR_MANY_SPIS);
+	checkf("many-active-all-active", (reg32(active) & mask) == mask, "GICD_ISACTIVER%u 0x%x",
+	       SPI_MANY / 32, reg32(active));
+	for (unsigned i = 0; i < NR_MANY_SPIS; i++)
+		gic_deactivate(SPI_MANY + i);
+	checkf("many-active-all-deactivated", (reg32(active) & mask) == 0,
+	       "GICD_ISACTIVER%u 0x%x after ICC_DIR_EL1 of each", SPI_MANY / 32, reg32(active));
+	/* Taken again, each once, and deactivated again. */
+	reset_records();
+	mmio_write32(pend, mask);
+	ok = WAIT_UNTIL(__atomic_load_n(&log_n, __ATOMIC_ACQUIRE) >= NR_MANY_SPIS, WAIT_MS);
+	for (unsigned i = 0; i < NR_MANY_SPIS; i++) {
+		if (taken(0, SPI_MANY + i) != 1)
+			wrong++;
+		gic_deactivate(SPI_MANY + NR_MANY_SPIS - 1 - i);
+	}
+	checkf("many-active-taken-again", ok && wrong == 0 && (reg32(active) & mask) == 0,
+	       "%u taken, %u INTIDs not once, GICD_ISACTIVER%u 0x%x", log_n, wrong, SPI_MANY / 32,
+	       reg32(active));
+	gic_set_eoi_split(false);
+	for (unsigned i = 0; i < NR_MANY_SPIS; i++) {
+		gic_irq_disable(SPI_MANY + i);
+		gic_irq_set_priority(SPI_MANY + i, GIC_PRIO_DEFAULT);
+	}
+}
+
 static void check_active(void)
 {
 	probe_active_state("sgi", SGI_ACTIVE, false);
 	probe_active_state("spi", SPI_ACTIVE, false);
 	probe_active_state("sgi-eoimode1", SGI_SPLIT, true);
+	check_many_active();
 }
 
 /* ---------------------------------------------------------------- SPIs */

@@ -55,9 +55,12 @@
  * on a level-triggered one latches like ISPENDR.
  *
  * List registers. vgic_lr_fill() lists, for one vCPU, every active
- * interrupt (first, by priority, so its deactivation always finds it in an
+ * interrupt (first, by priority, so its deactivation usually finds it in an
  * LR) and then every pending, enabled interrupt whose group is enabled in
- * GICD_CTLR, by priority (lower value first), ties by INTID. The pending
+ * GICD_CTLR, by priority (lower value first), ties by INTID; when active
+ * interrupts alone fill every LR and one is pending, the highest-priority
+ * pending one takes the last LR (see vgic_lr_eoi_count for the deactivation
+ * of active interrupts left out). The pending
  * latch moves into the LR (so an edge is delivered once); the line of a
  * level interrupt stays in the model, and such an LR gets ICH_LR_EOI so
  * that the guest's deactivation raises a maintenance interrupt
@@ -286,6 +289,27 @@ uint32_t vgic_lr_sync(struct vgic *g, unsigned vcpu, const uint64_t *lrs, unsign
 /* Whether vcpu has a pending interrupt to list (e.g. to end a trapped WFI). */
 bool vgic_vcpu_has_pending(const struct vgic *g, unsigned vcpu);
 
+/*
+ * More interrupts active than list registers. vgic_lr_fill() lists active
+ * interrupts first, by priority, so those left out are the lowest-priority
+ * ones. A guest deactivation that finds no LR (an EOI with EOImode 0, or
+ * ICC_DIR_EL1) only counts in ICH_HCR_EL2.EOIcount. keel avoids the guess
+ * where it can by trapping ICC_DIR_EL1 (ICH_HCR_EL2.TDIR) while
+ * vgic_vcpu_active_unlisted(): vgic_deactivate() then gets the INTID. For
+ * EOIcount, vgic_lr_eoi_count() deactivates, in LR order, the first count
+ * active interrupts no LR holds: with EOImode 0 the guest must end the
+ * highest-priority active interrupt, and every listed one has a higher
+ * priority than the unlisted ones.
+ * vgic_vcpu_active_unlisted() is called right after a fill, vgic_lr_eoi_count()
+ * before the sync of the LRs that fill gave (so the listed ones are known),
+ * vgic_deactivate() after it; the last two return the vCPUs to kick.
+ */
+bool vgic_vcpu_active_unlisted(struct vgic *g, unsigned vcpu);   /* after a fill */
+/* After a fill: a pending interrupt did not fit (keel sets ICH_HCR_EL2.NPIE to refill). */
+bool vgic_vcpu_pending_unlisted(struct vgic *g, unsigned vcpu);
+uint32_t vgic_lr_eoi_count(struct vgic *g, unsigned vcpu, unsigned count);
+uint32_t vgic_deactivate(struct vgic *g, unsigned vcpu, unsigned intid);
+
 /* ---------------------------------------------------------------- internal
  * Shared by src/devices/vgic*.c only.
  */
@@ -326,6 +350,7 @@ bool vgic_irq_deliverable(const struct vgic *g, const struct vgic_irq *irq);
 unsigned vgic_irq_dest(const struct vgic_irq *irq);
 void vgic_irq_hw_check(struct vgic *g, struct vgic_irq *irq, bool was_live);
 void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq);
+uint32_t vgic_irq_deactivate(struct vgic *g, struct vgic_irq *irq);
 uint32_t vgic_ctlr_write(struct vgic *g, uint32_t val);
 
 uint32_t vgic_bitreg_read(struct vgic *g, unsigned vcpu, unsigned first, enum vgic_bitreg reg);

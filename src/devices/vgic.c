@@ -206,6 +206,27 @@ void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq)
 	vgic_irq_track(g, irq);
 }
 
+/* The guest deactivated irq (trapped ICC_DIR_EL1, or counted in EOIcount); the kicks. */
+uint32_t vgic_irq_deactivate(struct vgic *g, struct vgic_irq *irq)
+{
+	uint32_t before = vgic_irq_want_mask(g, irq);
+	bool was_live = vgic_irq_live(irq);
+
+	irq->active = false;
+	vgic_irq_hw_check(g, irq, was_live);   /* no LR did it for a linked one */
+	return vgic_irq_changed(g, irq, before);
+}
+
+uint32_t vgic_deactivate(struct vgic *g, unsigned vcpu, unsigned intid)
+{
+	struct vgic_irq *irq = vgic_irq_get(g, vcpu, intid);
+
+	/* Only what this vCPU has active (a DIR of anything else has no effect). */
+	if (!irq || !irq->active || vgic_irq_dest(irq) != vcpu || irq->lr_owner != VGIC_VCPU_NONE)
+		return 0;
+	return vgic_irq_deactivate(g, irq);
+}
+
 /* GICD_CTLR: only the group enables are stored (ARE and DS are RAO/WI). */
 uint32_t vgic_ctlr_write(struct vgic *g, uint32_t val)
 {

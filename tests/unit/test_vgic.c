@@ -1633,6 +1633,126 @@ static void test_vgic_hw_other_writes(void **state)
 	assert_int_equal(calls.n, 0);
 }
 
+/*
+ * More interrupts active than LRs (QEMU's GIC has 4): a guest deactivation that
+ * finds no LR counts in ICH_HCR_EL2.EOIcount (vgic_lr_eoi_count) or, with
+ * ICC_DIR_EL1 trapped, names the INTID (vgic_deactivate).
+ */
+static void test_vgic_active_overflow(void **state)
+{
+	struct hw_calls calls = { 0 };
+	uint64_t lrs[4];
+	bool more;
+
+	init(1);
+	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	groups_on();
+	/* SPIs 40..45, priority 0x80 (40) down to 0x30 (45), all active. */
+	for (unsigned i = 0; i < 6; i++)
+		spi_setup(40 + i, (uint8_t)(0x80 - 0x10 * i), 0);
+	assert_false(vgic_vcpu_active_unlisted(&G, 0));
+	dwr(0x304, 4, 0x3fu << 8);
+	assert_int_equal(fill(0, lrs, 4, &more), 4);
+	assert_true(more);
+	assert_true(vgic_vcpu_active_unlisted(&G, 0));
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(LR_INTID(lrs[i]), 45 - i);
+		assert_int_equal(LR_STATE(lrs[i]), ST_ACTIVE);
+	}
+	/* EOImode 0: the guest ended the four listed, then one more (EOIcount 1): the
+	 * highest-priority unlisted one, 41. */
+	assert_int_equal(vgic_lr_eoi_count(&G, 0, 1), 0);
+	(void)sync_all(0, lrs, 4, ST_INVALID);
+	assert_int_equal((d32(0x304) >> 8) & 0x3f, 1u << 0);   /* only 40 left active */
+	assert_int_equal(fill(0, lrs, 4, &more), 1);
+	assert_false(more);
+	assert_false(vgic_vcpu_active_unlisted(&G, 0));
+	assert_int_equal(LR_INTID(lrs[0]), 40);
+	assert_int_equal(LR_STATE(lrs[0]), ST_ACTIVE);
+	/* A count while nothing unlisted is active: no effect on the listed one. */
+	assert_int_equal(vgic_lr_eoi_count(&G, 0, 3), 0);
+	(void)vgic_lr_sync(&G, 0, lrs, 1);
+	assert_int_equal((d32(0x304) >> 8) & 0x3f, 1u << 0);
+	/* A count larger than what is unlisted deactivates those only. */
+	dwr(0x304, 4, 0x3fu << 8);
+	assert_int_equal(fill(0, lrs, 4, NULL), 4);
+	assert_int_equal(vgic_lr_eoi_count(&G, 0, 31), 0);
+	(void)vgic_lr_sync(&G, 0, lrs, 4);
+	assert_int_equal((d32(0x304) >> 8) & 0x3f, 0x3cu);     /* 42..45 still active */
+	dwr(0x384, 4, 0x3fu << 8);
+
+	/* ICC_DIR_EL1 trapped: any order, the lowest priority first. */
+	dwr(0x304, 4, 0x3fu << 8);
+	assert_int_equal(fill(0, lrs, 4, NULL), 4);
+	(void)vgic_lr_sync(&G, 0, lrs, 4);   /* unchanged: all still active */
+	for (unsigned i = 0; i < 6; i++) {
+		assert_int_equal(vgic_deactivate(&G, 0, 40 + i), 0);
+		assert_int_equal((d32(0x304) >> 8) & 0x3f, 0x3eu << i & 0x3f);
+	}
+	/* Nothing active, unknown or impossible INTIDs: no effect. */
+	assert_int_equal(vgic_deactivate(&G, 0, 40), 0);
+	assert_int_equal(vgic_deactivate(&G, 0, 1023), 0);
+	assert_int_equal(vgic_deactivate(&G, 0, 0xffffff), 0);
+	assert_int_equal(vgic_deactivate(&G, 1, 40), 0);
+	assert_int_equal(vgic_lr_eoi_count(&G, 1, 1), 0);
+	/* All of them can be taken again. */
+	dwr(0x204, 4, 0x3fu << 8);
+	assert_int_equal(fill(0, lrs, 4, &more), 4);
+	assert_true(more);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(LR_STATE(lrs[i]), ST_PENDING);
+	(void)sync_all(0, lrs, 4, ST_INVALID);
+	assert_int_equal(fill(0, lrs, 4, NULL), 2);
+	(void)sync_all(0, lrs, 2, ST_INVALID);
+	assert_int_equal(fill(0, lrs, 4, NULL), 0);
+
+	/* Four active fill the LRs and two are pending: the highest-priority pending one
+	 * (45) takes the last LR from the lowest active one (40); the other waits. */
+	dwr(0x304, 4, 0x0fu << 8);              /* 40..43 active */
+	dwr(0x204, 4, 0x30u << 8);              /* 44, 45 pending */
+	assert_int_equal(fill(0, lrs, 4, &more), 4);
+	assert_true(more);
+	assert_int_equal(LR_INTID(lrs[0]), 43);
+	assert_int_equal(LR_INTID(lrs[1]), 42);
+	assert_int_equal(LR_INTID(lrs[2]), 41);
+	assert_int_equal(LR_INTID(lrs[3]), 45);
+	assert_int_equal(LR_STATE(lrs[3]), ST_PENDING);
+	assert_true(vgic_vcpu_active_unlisted(&G, 0));
+	assert_true(vgic_vcpu_pending_unlisted(&G, 0));
+	/* 45 taken (Active): the refill lists 44 in the last LR, nothing pending left out. */
+	lrs[3] = with_state(lrs[3], ST_ACTIVE);
+	(void)vgic_lr_sync(&G, 0, lrs, 4);
+	assert_int_equal(fill(0, lrs, 4, &more), 4);
+	assert_int_equal(LR_INTID(lrs[0]), 45);
+	assert_int_equal(LR_INTID(lrs[3]), 44);
+	assert_int_equal(LR_STATE(lrs[3]), ST_PENDING);
+	assert_false(vgic_vcpu_pending_unlisted(&G, 0));
+	assert_true(vgic_vcpu_active_unlisted(&G, 0));
+	lrs[3] = with_state(lrs[3], ST_ACTIVE);
+	(void)vgic_lr_sync(&G, 0, lrs, 4);
+	/* All six active now; deactivated by ICC_DIR_EL1 in any order. */
+	assert_int_equal((d32(0x304) >> 8) & 0x3f, 0x3f);
+	for (unsigned i = 0; i < 6; i++)
+		assert_int_equal(vgic_deactivate(&G, 0, 40 + (i * 5) % 6), 0);
+	assert_int_equal((d32(0x304) >> 8) & 0x3f, 0);
+	assert_false(vgic_vcpu_pending_unlisted(&G, 0));
+
+	/* A linked PPI active below four higher active SGIs: counted, its physical
+	 * interrupt deactivated too. */
+	assert_int_equal(vgic_link_hw(&G, 0, 27, 27), 0);
+	ppi_setup(0, 27, 0xf0);
+	for (unsigned i = 1; i <= 4; i++)
+		ppi_setup(0, i, (uint8_t)(0x10 * i));
+	swr(0, 0x300, 1u << 27 | 0x1e);
+	assert_int_equal(fill(0, lrs, 4, NULL), 4);
+	assert_true(vgic_vcpu_active_unlisted(&G, 0));
+	assert_int_equal(vgic_lr_eoi_count(&G, 0, 1), 0);
+	assert_int_equal(calls.n, 1);
+	assert_int_equal(calls.pintid, 27);
+	(void)sync_all(0, lrs, 4, ST_INVALID);
+	assert_int_equal(srd(0, 0x300), 0);
+}
+
 /* ---------------------------------------------------------------- bookkeeping vs a full scan */
 
 /*
@@ -1848,6 +1968,13 @@ static unsigned ref_checked_fill(unsigned v, uint64_t *lrs, unsigned nr)
 	unsigned n = ref_fill(v, want), got;
 	bool more;
 
+	/* Active ones filling every LR give the last to the first pending one. */
+	if (n > nr && nr && (want[nr - 1] >> 63))
+		for (unsigned j = nr; j < n; j++)
+			if (!(want[j] >> 63)) {
+				want[nr - 1] = want[j];
+				break;
+			}
 	got = fill(v, lrs, nr, &more);
 	assert_int_equal(got, MIN(n, nr));
 	assert_int_equal(more, n > nr);
@@ -2074,6 +2201,7 @@ int main(void)
 		cmocka_unit_test(test_vgic_hw_link),
 		cmocka_unit_test(test_vgic_hw_active_write_held),
 		cmocka_unit_test(test_vgic_hw_other_writes),
+		cmocka_unit_test(test_vgic_active_overflow),
 		cmocka_unit_test(test_vgic_lr_random_vs_scan),
 		cmocka_unit_test(test_vgic_linux_boot),
 	};

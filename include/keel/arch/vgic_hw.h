@@ -24,6 +24,7 @@ struct vgic_hw_cpu {
 	uint64_t vmcr;
 	uint32_t ap0r[4], ap1r[4];
 	uint32_t timers_forwarded;      /* VGIC_HW_TIMER_* keel injected whose output may still be high */
+	bool active_overflow;           /* active interrupts left out of the LRs: TDIR, LRENPIE set */
 };
 
 /* The guest's timers whose PPIs keel forwards (bits of timers_forwarded). */
@@ -47,5 +48,7 @@ void vgic_hw_sync(struct vcpu *v);
 void vgic_hw_maintenance(struct vcpu *v);
 /* Entry: put the vCPU's deliverable interrupts into the list registers. */
 void vgic_hw_flush(struct vcpu *v);
+/* The guest wrote val to ICC_DIR_EL1, trapped by ICH_HCR_EL2.TDIR (set while active_overflow). */
+void vgic_hw_dir(struct vcpu *v, uint64_t val);
 
 #endif

@@ -170,6 +170,10 @@ void trap_sysreg(struct vcpu *v, uint64_t esr)
 		val = 0;
 	} else if (esr_sys_op0(esr) == 2) {
 		handled = debug_reg_access(v, reg, read, &val);
+	} else if (reg == SYSREG_ISS(3, 0, 12, 11, 1)) {   /* ICC_DIR_EL1, trapped by ICH_HCR_EL2.TDIR */
+		handled = !read;
+		if (handled)
+			vgic_hw_dir(v, val);
 	} else if (esr_sys_crn(esr) == 12 && esr_sys_crm(esr) == 11) {
 		handled = sgi_reg_write(v, reg, read, val);
 	} else {
