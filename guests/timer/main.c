@@ -3,7 +3,10 @@
  * PPI after the programmed delay and not before, wakes WFI, is held back by
  * IMASK and by the GIC's enable, ticks periodically; the virtual counter and
  * its frequency; the EL1 physical timer (CNTP_*) is the guest's too: keel
- * switches it with the vCPU and forwards its PPI.
+ * switches it with the vCPU and forwards its PPI. For both timers the PPI's
+ * pending state follows the timer's output: disabled in the redistributor it
+ * is pending but not delivered, and once the timer is off (ENABLE = 0 or
+ * IMASK = 1) it is neither pending nor delivered when enabled again.
  */
 #include "guest/gic.h"
 #include "guest/guest.h"
@@ -349,6 +352,97 @@ static void check_physical_timer_irq(void)
 	gic_irq_disable(PTIMER_INTID);
 }
 
+/* ---------------------------------------------------------------- pending follows the output */
+
+static void gtimer_set(bool phys, uint64_t cval, uint32_t ctl)
+{
+	if (phys) {
+		write_sysreg(cntp_cval_el0, cval);
+		write_sysreg(cntp_ctl_el0, ctl);
+	} else {
+		write_sysreg(cntv_cval_el0, cval);
+		write_sysreg(cntv_ctl_el0, ctl);
+	}
+	isb();
+}
+
+static uint64_t gtimer_now(bool phys)
+{
+	return phys ? read_sysreg(cntpct_el0) : timer_count();
+}
+
+static uint32_t gtimer_fired(bool phys)
+{
+	return phys ? __atomic_load_n(&ptimer_fired, __ATOMIC_ACQUIRE)
+		    : __atomic_load_n(&fired, __ATOMIC_ACQUIRE);
+}
+
+#define PCHECK(what, cond, ...) checkf(label(name, what), cond, __VA_ARGS__)
+
+static const char *label(const char *name, const char *what)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s-%s", name, what);
+	return buf;
+}
+
+/*
+ * The timer's PPI is level-sensitive: pending exactly while the timer asserts
+ * its output (ENABLE = 1, IMASK = 0, ISTATUS = 1), whether the PPI is enabled
+ * or not, and delivered only while enabled.
+ */
+static void check_pending_follows(const char *name, unsigned intid, bool phys)
+{
+	bool ok;
+
+	reset_records();
+	ptimer_fired = 0;
+	gic_irq_set_priority(intid, GIC_PRIO_DEFAULT);
+
+	/* Disabled in the redistributor, the timer fires: pending, not delivered. */
+	gic_irq_disable(intid);
+	irq_enable();
+	gtimer_set(phys, gtimer_now(phys) + ms_ticks(DELAY_MS), CNTV_CTL_ENABLE);
+	ok = WAIT_UNTIL(gic_irq_is_pending(intid), DELAY_MS + WAIT_MS);
+	PCHECK("disabled-pending", ok, "PPI %u not pending %u ms after its deadline", intid,
+	       WAIT_MS);
+	delay_us(QUIET_MS * 1000);
+	PCHECK("disabled-not-delivered", gtimer_fired(phys) == 0, "taken %u times",
+	       gtimer_fired(phys));
+	/* Turned off, then enabled again: nothing pending, nothing delivered. */
+	gtimer_set(phys, 0, 0);
+	PCHECK("off-not-pending", !gic_irq_is_pending(intid), "still pending with ENABLE = 0");
+	gic_irq_enable(intid);
+	delay_us(QUIET_MS * 1000);
+	PCHECK("off-reenabled-quiet", gtimer_fired(phys) == 0 && !gic_irq_is_pending(intid),
+	       "taken %u times, pending %d", gtimer_fired(phys), gic_irq_is_pending(intid));
+
+	/* Enabled, interrupts masked: fires (pending), then turned off: not pending. */
+	irq_disable();
+	gtimer_set(phys, gtimer_now(phys), CNTV_CTL_ENABLE);
+	ok = WAIT_UNTIL(gic_irq_is_pending(intid), WAIT_MS);
+	PCHECK("masked-pending", ok, "PPI %u not pending with its deadline passed", intid);
+	gtimer_set(phys, 0, 0);
+	PCHECK("on-off-not-pending", !gic_irq_is_pending(intid), "still pending with ENABLE = 0");
+	/* The same with IMASK. */
+	gtimer_set(phys, gtimer_now(phys), CNTV_CTL_ENABLE);
+	ok = WAIT_UNTIL(gic_irq_is_pending(intid), WAIT_MS);
+	gtimer_set(phys, gtimer_now(phys) - 1, CNTV_CTL_ENABLE | CNTV_CTL_IMASK);
+	PCHECK("imask-not-pending", ok && !gic_irq_is_pending(intid),
+	       "pending before IMASK %d, after %d", ok, gic_irq_is_pending(intid));
+	irq_enable();
+	delay_us(QUIET_MS * 1000);
+	PCHECK("off-not-delivered", gtimer_fired(phys) == 0, "taken %u times", gtimer_fired(phys));
+	/* And it still works: unmasked, it fires once. */
+	gtimer_set(phys, gtimer_now(phys) + ms_ticks(DELAY_MS), CNTV_CTL_ENABLE);
+	ok = WAIT_UNTIL(gtimer_fired(phys) > 0, DELAY_MS + WAIT_MS);
+	PCHECK("fires-after", ok && gtimer_fired(phys) == 1, "taken %u times", gtimer_fired(phys));
+	irq_disable();
+	gtimer_set(phys, 0, 0);
+	gic_irq_disable(intid);
+}
+
 void guest_main(void)
 {
 	timer_stop();
@@ -369,4 +463,6 @@ void guest_main(void)
 	check_periodic();
 	gic_irq_disable(vtimer_intid);
 	check_physical_timer_irq();
+	check_pending_follows("vtimer", vtimer_intid, false);
+	check_pending_follows("ptimer", PTIMER_INTID, true);
 }

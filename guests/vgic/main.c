@@ -2,8 +2,11 @@
  * The virtual GICv3 (run with 2 vCPUs): ID and type registers, register
  * read-back, SGIs to self, to the other vCPU and to all others, delivery in
  * priority order, more pending interrupts than list registers, the active
- * state around EOI (both EOI modes), PMR masking, SPI routing, a level SPI
- * made pending by ISPENDR, ICPENDR, and WFI woken by an SGI.
+ * state around EOI (both EOI modes), more interrupts active than the GIC has
+ * list registers, PMR masking, SPI routing, a level SPI
+ * made pending by ISPENDR, ICPENDR, WFI woken by an SGI, and vCPU 1's virtual
+ * timer still ticking after vCPU 0 hammered its PPI's active and pending
+ * registers.
  *
  * Handlers only record (vCPU, INTID, what they saw); vCPU 0 does every check.
  */
@@ -43,6 +46,10 @@ const char guest_name[] = "vgic";
 #define SPI_CLEAR	115
 #define NR_MANY_SPIS	8
 
+#define VTIMER_PPI	27	/* QEMU virt's (and keel's) virtual timer PPI */
+#define TIMER_TICK_MS	1	/* vCPU 1's periodic timer while it is hammered */
+#define HAMMER_WRITES	4000
+
 #define PRIO_HIGH	0x70
 #define PRIO_MASKED	0x90
 #define PMR_TEST	0x80
@@ -58,6 +65,7 @@ static volatile uint32_t probe_seen, probe_active, probe_pending, probe_rpr;
 /* vCPU 1 */
 static volatile uint32_t sec_ready, sec_init_ok, sec_phase, sec_wfi_ready, sec_done;
 static volatile uint32_t wake_flag, sec_wakes, sec_woke;
+static volatile uint32_t sec_timer_on, sec_timer_armed;
 
 static void on_irq(uint32_t intid)
 {
@@ -82,6 +90,14 @@ static void on_irq(uint32_t intid)
 	}
 	if (intid == SGI_WAKE && cpu == 1)
 		__atomic_store_n(&wake_flag, 1, __ATOMIC_RELEASE);
+	if (intid == VTIMER_PPI && cpu == 1) {
+		/* Level output: the next tick moves the deadline (or the timer stops). */
+		if (__atomic_load_n(&sec_timer_on, __ATOMIC_ACQUIRE))
+			write_sysreg(cntv_tval_el0, TIMER_TICK_MS * timer_freq() / 1000);
+		else
+			write_sysreg(cntv_ctl_el0, 0);
+		isb();
+	}
 	if (intid < NR_TRACKED)
 		__atomic_fetch_add(&count[cpu][intid], 1, __ATOMIC_RELEASE);
 }
@@ -135,10 +151,24 @@ static void secondary(uint64_t context_id)
 	__atomic_store_n(&sec_ready, 1, __ATOMIC_RELEASE);
 	if (!sec_init_ok)
 		return;
-	/* Phase 0: take whatever comes, with interrupts unmasked. */
+	/* Phase 0: take whatever comes, with interrupts unmasked; run the timer on request. */
 	irq_enable();
-	while (!__atomic_load_n(&sec_phase, __ATOMIC_ACQUIRE))
-		;
+	while (!__atomic_load_n(&sec_phase, __ATOMIC_ACQUIRE)) {
+		bool on = __atomic_load_n(&sec_timer_on, __ATOMIC_ACQUIRE);
+
+		if (on == (bool)sec_timer_armed)
+			continue;
+		if (on) {
+			gic_irq_enable(VTIMER_PPI);
+			write_sysreg(cntv_tval_el0, TIMER_TICK_MS * timer_freq() / 1000);
+			write_sysreg(cntv_ctl_el0, 1);   /* ENABLE */
+		} else {
+			write_sysreg(cntv_ctl_el0, 0);
+			gic_irq_disable(VTIMER_PPI);
+		}
+		isb();
+		__atomic_store_n(&sec_timer_armed, on, __ATOMIC_RELEASE);
+	}
 	/* Phase 1: sleep in WFI until SGI_WAKE. */
 	irq_disable();
 	__atomic_store_n(&sec_wfi_ready, 1, __ATOMIC_RELEASE);
@@ -428,11 +458,63 @@ static void probe_active_state(const char *what, unsigned intid, bool split)
 		gic_irq_disable(intid);
 }
 
+/*
+ * More interrupts active at once than QEMU's GIC has list registers (4): with
+ * EOImode 1 the handler's EOIR only drops the priority, so all eight SPIs made
+ * pending together are taken and stay active; vCPU 0 then deactivates them
+ * with ICC_DIR_EL1, the lowest priority first (those least likely to be in a
+ * list register). All must end inactive, and be taken again.
+ */
+static void check_many_active(void)
+{
+	uint64_t d = gic_dist_base();
+	uint64_t active = d + GICD_ISACTIVER + (SPI_MANY / 32) * 4;
+	uint64_t pend = d + GICD_ISPENDR + (SPI_MANY / 32) * 4;
+	uint32_t mask = ((1u << NR_MANY_SPIS) - 1) << (SPI_MANY % 32), wrong = 0;
+	bool ok;
+
+	reset_records();
+	gic_set_eoi_split(true);
+	for (unsigned i = 0; i < NR_MANY_SPIS; i++) {
+		gic_irq_set_priority(SPI_MANY + i, (uint8_t)(0x80 - 0x08 * i));
+		gic_irq_set_edge(SPI_MANY + i, true);
+		gic_irq_enable(SPI_MANY + i);
+	}
+	mmio_write32(pend, mask);
+	ok = WAIT_UNTIL(__atomic_load_n(&log_n, __ATOMIC_ACQUIRE) >= NR_MANY_SPIS, WAIT_MS);
+	checkf("many-active-taken", ok, "%u of %u taken before any deactivation", log_n,
+	       NR_MANY_SPIS);
+	checkf("many-active-all-active", (reg32(active) & mask) == mask, "GICD_ISACTIVER%u 0x%x",
+	       SPI_MANY / 32, reg32(active));
+	for (unsigned i = 0; i < NR_MANY_SPIS; i++)
+		gic_deactivate(SPI_MANY + i);
+	checkf("many-active-all-deactivated", (reg32(active) & mask) == 0,
+	       "GICD_ISACTIVER%u 0x%x after ICC_DIR_EL1 of each", SPI_MANY / 32, reg32(active));
+	/* Taken again, each once, and deactivated again. */
+	reset_records();
+	mmio_write32(pend, mask);
+	ok = WAIT_UNTIL(__atomic_load_n(&log_n, __ATOMIC_ACQUIRE) >= NR_MANY_SPIS, WAIT_MS);
+	for (unsigned i = 0; i < NR_MANY_SPIS; i++) {
+		if (taken(0, SPI_MANY + i) != 1)
+			wrong++;
+		gic_deactivate(SPI_MANY + NR_MANY_SPIS - 1 - i);
+	}
+	checkf("many-active-taken-again", ok && wrong == 0 && (reg32(active) & mask) == 0,
+	       "%u taken, %u INTIDs not once, GICD_ISACTIVER%u 0x%x", log_n, wrong, SPI_MANY / 32,
+	       reg32(active));
+	gic_set_eoi_split(false);
+	for (unsigned i = 0; i < NR_MANY_SPIS; i++) {
+		gic_irq_disable(SPI_MANY + i);
+		gic_irq_set_priority(SPI_MANY + i, GIC_PRIO_DEFAULT);
+	}
+}
+
 static void check_active(void)
 {
 	probe_active_state("sgi", SGI_ACTIVE, false);
 	probe_active_state("spi", SPI_ACTIVE, false);
 	probe_active_state("sgi-eoimode1", SGI_SPLIT, true);
+	check_many_active();
 }
 
 /* ---------------------------------------------------------------- SPIs */
@@ -484,6 +566,50 @@ static void check_spis(void)
 	gic_irq_disable(SPI_CLEAR);
 }
 
+/* ---------------------------------------------------------------- a hammered timer */
+
+/*
+ * vCPU 0 sets and clears the active and pending state of vCPU 1's virtual
+ * timer PPI (a hardware-linked interrupt under keel) in random order while
+ * that timer ticks; it ends with ICPENDR and ICACTIVER. vCPU 1 must go on
+ * taking its timer interrupts.
+ */
+static void check_timer_hammer(void)
+{
+	static const uint32_t regs[] = { GICR_ISACTIVER0, GICR_ICACTIVER0, GICR_ISPENDR0,
+					 GICR_ICPENDR0 };
+	uint64_t sgi1 = gic_sgi_base(1), rnd = 0x2545f4914f6cdd1dULL;
+	uint32_t bit = 1u << VTIMER_PPI, start, after;
+	bool ok;
+
+	reset_records();
+	__atomic_store_n(&sec_timer_on, 1, __ATOMIC_RELEASE);
+	ok = WAIT_UNTIL(taken(1, VTIMER_PPI) >= 3, WAIT_MS);
+	if (!checkf("hammer-timer-ticks", ok, "vCPU 1 took %u timer interrupts in %u ms",
+		    taken(1, VTIMER_PPI), WAIT_MS))
+		goto out;
+	start = taken(1, VTIMER_PPI);
+	for (unsigned i = 0; i < HAMMER_WRITES; i++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		*(volatile uint32_t *)(uintptr_t)(sgi1 + regs[rnd % 4]) = bit;
+	}
+	*(volatile uint32_t *)(uintptr_t)(sgi1 + GICR_ICPENDR0) = bit;
+	*(volatile uint32_t *)(uintptr_t)(sgi1 + GICR_ICACTIVER0) = bit;
+	after = taken(1, VTIMER_PPI);
+	printf("NOTE vCPU 1 took %u timer interrupts during %u writes to its PPI\n",
+	       after - start, HAMMER_WRITES);
+	ok = WAIT_UNTIL(taken(1, VTIMER_PPI) >= after + 5, WAIT_MS);
+	checkf("hammer-timer-survives", ok,
+	       "vCPU 1 took %u timer interrupts in %u ms after the writes (active %d pending %d)",
+	       taken(1, VTIMER_PPI) - after, WAIT_MS, gic_irq_is_active_on(1, VTIMER_PPI),
+	       gic_irq_is_pending_on(1, VTIMER_PPI));
+out:
+	__atomic_store_n(&sec_timer_on, 0, __ATOMIC_RELEASE);
+	(void)WAIT_UNTIL(!__atomic_load_n(&sec_timer_armed, __ATOMIC_ACQUIRE), WAIT_MS);
+}
+
 /* ---------------------------------------------------------------- WFI */
 
 static void check_wfi_wake(void)
@@ -530,6 +656,7 @@ void guest_main(void)
 	check_many_pending();
 	check_active();
 	check_spis();
+	check_timer_hammer();
 	check_wfi_wake();
 	irq_disable();
 }

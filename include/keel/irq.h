@@ -13,5 +13,14 @@ unsigned irq_ptimer_intid(void);
 void irq_init_cpu(uint64_t gicr);
 /* Acknowledge and handle every pending physical interrupt. */
 void irq_handle(void);
+/*
+ * The loaded vCPU v's forwarded timer interrupts (v->gic.timers_forwarded):
+ * where the timer's output has dropped (CNTx_CTL_EL0 not ENABLE, IMASK = 0,
+ * ISTATUS all), the guest turned it off or moved its deadline: the pending
+ * latch keel injected is withdrawn, and so the physical interrupt deactivated
+ * unless the guest has taken it. Call with the vCPU's LRs synced.
+ */
+struct vcpu;
+void irq_timers_resample(struct vcpu *v);
 
 #endif

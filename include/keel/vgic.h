@@ -55,9 +55,12 @@
  * on a level-triggered one latches like ISPENDR.
  *
  * List registers. vgic_lr_fill() lists, for one vCPU, every active
- * interrupt (first, by priority, so its deactivation always finds it in an
+ * interrupt (first, by priority, so its deactivation usually finds it in an
  * LR) and then every pending, enabled interrupt whose group is enabled in
- * GICD_CTLR, by priority (lower value first), ties by INTID. The pending
+ * GICD_CTLR, by priority (lower value first), ties by INTID; when active
+ * interrupts alone fill every LR and one is pending, the highest-priority
+ * pending one takes the last LR (see vgic_lr_eoi_count for the deactivation
+ * of active interrupts left out). The pending
  * latch moves into the LR (so an edge is delivered once); the line of a
  * level interrupt stays in the model, and such an LR gets ICH_LR_EOI so
  * that the guest's deactivation raises a maintenance interrupt
@@ -69,8 +72,10 @@
  * SPI is listed only for the vCPU that acknowledged it (see vgic_irq).
  * A register write by one vCPU to an interrupt another running vCPU holds
  * in its LRs kicks the holder and takes effect when it syncs; ICPENDR also
- * withdraws the latch listed there, but the holder's LR state wins for the
- * active state (ICACTIVER of an interrupt it has Active is undone by its sync).
+ * withdraws the latch listed there. An ISACTIVER/ICACTIVER write is ordered
+ * after whatever the holder's guest did in its LRs until that sync: the
+ * written active state wins there (active_write), so a set followed by a clear
+ * always ends inactive.
  *
  * Hardware-linked interrupts (vgic_link_hw, e.g. the virtual timer PPI).
  * keel acknowledges the physical interrupt, leaves it active, and injects
@@ -88,6 +93,22 @@
  * physical interrupt would stay active forever: the model calls the
  * hw_deactivate callback with the vCPU (for an SPI, its route, possibly
  * VGIC_VCPU_NONE) and pINTID so keel deactivates it (ICC_DIR_EL1).
+ * The guest's register writes to a linked interrupt, from any vCPU, whether
+ * the target runs or not:
+ *  - ISENABLER/ICENABLER, IPRIORITYR, IGROUPR: the virtual interrupt's; a
+ *    disabled one is not listed, its latch waits (the physical interrupt
+ *    stays active, so it cannot fire meanwhile).
+ *  - ISPENDR: sets the latch; listed (HW = 1) like a firing; the guest's
+ *    deactivation then deactivates an inactive physical interrupt, harmless.
+ *  - ICPENDR: withdraws the latch; the physical interrupt is deactivated
+ *    unless the virtual one is active, so the source can fire again.
+ *  - ISACTIVER: virtual active (the physical state is left alone: if the
+ *    source fires meanwhile keel holds its latch until the virtual one is
+ *    deactivated, as for any active linked interrupt).
+ *  - ICACTIVER: virtual inactive, and the physical one deactivated unless
+ *    the latch is still set (KVM does the same: the write acts on both).
+ *  - ICFGR: read-only, level (the timers' outputs are levels; writable PPI
+ *    configuration is IMPLEMENTATION DEFINED).
  *
  * Kicks. Every call that can make an interrupt deliverable reports in
  * *kick (may be NULL) a bitmask of vCPU indices (bit i = vCPU i) that must
@@ -157,7 +178,13 @@ struct vgic_irq {
 	bool hw;
 	bool lr_latched;       /* the latch went into lr_owner's LR */
 	uint8_t cand_vcpu;     /* vCPU whose lr_cand has its bit, or VGIC_VCPU_NONE */
+	uint8_t active_write;  /* VGIC_ACTIVE_WRITE_*: ISACTIVER/ICACTIVER while lr_owner holds it */
 };
+
+/* The last active-state write made while another vCPU's LRs held the interrupt. */
+#define VGIC_ACTIVE_WRITE_NONE  0
+#define VGIC_ACTIVE_WRITE_SET   1
+#define VGIC_ACTIVE_WRITE_CLEAR 2
 
 #define VGIC_NR_WORDS (VGIC_NR_IRQS / 32)   /* 32-bit words of a per-INTID bitmap */
 
@@ -262,6 +289,27 @@ uint32_t vgic_lr_sync(struct vgic *g, unsigned vcpu, const uint64_t *lrs, unsign
 /* Whether vcpu has a pending interrupt to list (e.g. to end a trapped WFI). */
 bool vgic_vcpu_has_pending(const struct vgic *g, unsigned vcpu);
 
+/*
+ * More interrupts active than list registers. vgic_lr_fill() lists active
+ * interrupts first, by priority, so those left out are the lowest-priority
+ * ones. A guest deactivation that finds no LR (an EOI with EOImode 0, or
+ * ICC_DIR_EL1) only counts in ICH_HCR_EL2.EOIcount. keel avoids the guess
+ * where it can by trapping ICC_DIR_EL1 (ICH_HCR_EL2.TDIR) while
+ * vgic_vcpu_active_unlisted(): vgic_deactivate() then gets the INTID. For
+ * EOIcount, vgic_lr_eoi_count() deactivates, in LR order, the first count
+ * active interrupts no LR holds: with EOImode 0 the guest must end the
+ * highest-priority active interrupt, and every listed one has a higher
+ * priority than the unlisted ones.
+ * vgic_vcpu_active_unlisted() is called right after a fill, vgic_lr_eoi_count()
+ * before the sync of the LRs that fill gave (so the listed ones are known),
+ * vgic_deactivate() after it; the last two return the vCPUs to kick.
+ */
+bool vgic_vcpu_active_unlisted(struct vgic *g, unsigned vcpu);   /* after a fill */
+/* After a fill: a pending interrupt did not fit (keel sets ICH_HCR_EL2.NPIE to refill). */
+bool vgic_vcpu_pending_unlisted(struct vgic *g, unsigned vcpu);
+uint32_t vgic_lr_eoi_count(struct vgic *g, unsigned vcpu, unsigned count);
+uint32_t vgic_deactivate(struct vgic *g, unsigned vcpu, unsigned intid);
+
 /* ---------------------------------------------------------------- internal
  * Shared by src/devices/vgic*.c only.
  */
@@ -301,6 +349,8 @@ bool vgic_irq_pending(const struct vgic_irq *irq);
 bool vgic_irq_deliverable(const struct vgic *g, const struct vgic_irq *irq);
 unsigned vgic_irq_dest(const struct vgic_irq *irq);
 void vgic_irq_hw_check(struct vgic *g, struct vgic_irq *irq, bool was_live);
+void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq);
+uint32_t vgic_irq_deactivate(struct vgic *g, struct vgic_irq *irq);
 uint32_t vgic_ctlr_write(struct vgic *g, uint32_t val);
 
 uint32_t vgic_bitreg_read(struct vgic *g, unsigned vcpu, unsigned first, enum vgic_bitreg reg);

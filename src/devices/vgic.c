@@ -4,6 +4,7 @@
  * include/keel/vgic.h for the model. MMIO decoding is in vgic_dist.c and
  * vgic_redist.c, list registers in vgic_lr.c.
  */
+#include <keel/nospec.h>
 #include <keel/vgic.h>
 
 /* GICD_IIDR / GICR_IIDR */
@@ -71,12 +72,17 @@ void vgic_set_hw_deactivate(struct vgic *g, void (*fn)(void *ctx, unsigned vcpu,
 
 /* ---------------------------------------------------------------- interrupt state */
 
+/* vcpu and intid come from the guest (register offsets, SGI values): clamped (keel/nospec.h). */
 struct vgic_irq *vgic_irq_get(struct vgic *g, unsigned vcpu, unsigned intid)
 {
-	if (intid < VGIC_NR_PRIVATE)
-		return vcpu < g->nr_vcpus ? &g->cpu[vcpu].priv[intid] : NULL;
+	if (intid < VGIC_NR_PRIVATE) {
+		if (vcpu >= g->nr_vcpus)
+			return NULL;
+		vcpu = (unsigned)array_index_nospec(vcpu, g->nr_vcpus);
+		return &g->cpu[vcpu].priv[array_index_nospec(intid, VGIC_NR_PRIVATE)];
+	}
 	if (intid < VGIC_NR_IRQS)
-		return &g->spi[intid - VGIC_NR_PRIVATE];
+		return &g->spi[array_index_nospec(intid - VGIC_NR_PRIVATE, VGIC_NR_SPIS)];
 	return NULL;
 }
 
@@ -177,6 +183,48 @@ void vgic_irq_hw_check(struct vgic *g, struct vgic_irq *irq, bool was_live)
 		return;
 	if (g->hw_deactivate)
 		g->hw_deactivate(g->hw_ctx, irq->target, irq->hw_intid);
+}
+
+/*
+ * irq has just come back from lr_owner's LRs (its state folded from them): an
+ * ISACTIVER/ICACTIVER write made while they held it is ordered after whatever
+ * the guest did there, so it decides the active state. Clearing the active
+ * state of a linked interrupt also deactivates the physical one (unless it is
+ * still pending): the guest that acknowledged it will not deactivate it now.
+ */
+void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq)
+{
+	bool set = irq->active_write == VGIC_ACTIVE_WRITE_SET;
+
+	if (irq->active_write == VGIC_ACTIVE_WRITE_NONE)
+		return;
+	irq->active_write = VGIC_ACTIVE_WRITE_NONE;
+	if (set && !irq->active)
+		irq->active_vcpu = irq->target;
+	irq->active = set;
+	vgic_irq_hw_check(g, irq, true);
+	vgic_irq_track(g, irq);
+}
+
+/* The guest deactivated irq (trapped ICC_DIR_EL1, or counted in EOIcount); the kicks. */
+uint32_t vgic_irq_deactivate(struct vgic *g, struct vgic_irq *irq)
+{
+	uint32_t before = vgic_irq_want_mask(g, irq);
+	bool was_live = vgic_irq_live(irq);
+
+	irq->active = false;
+	vgic_irq_hw_check(g, irq, was_live);   /* no LR did it for a linked one */
+	return vgic_irq_changed(g, irq, before);
+}
+
+uint32_t vgic_deactivate(struct vgic *g, unsigned vcpu, unsigned intid)
+{
+	struct vgic_irq *irq = vgic_irq_get(g, vcpu, intid);
+
+	/* Only what this vCPU has active (a DIR of anything else has no effect). */
+	if (!irq || !irq->active || vgic_irq_dest(irq) != vcpu || irq->lr_owner != VGIC_VCPU_NONE)
+		return 0;
+	return vgic_irq_deactivate(g, irq);
 }
 
 /* GICD_CTLR: only the group enables are stored (ARE and DS are RAO/WI). */
@@ -297,6 +345,7 @@ int vgic_link_hw(struct vgic *g, unsigned vcpu, unsigned intid, uint32_t pintid)
 		return KE_INVAL;
 	irq->hw = true;
 	irq->hw_intid = pintid;
+	irq->edge = false;        /* the physical source is a level (ICFGR now read-only) */
 	vgic_irq_track(g, irq);   /* a high line no longer counts */
 	return 0;
 }
@@ -377,13 +426,21 @@ static void vgic_bitreg_set(struct vgic_irq *irq, enum vgic_bitreg reg, bool bit
 		irq->latch = false;
 		irq->lr_latched = false;
 		break;
+	/*
+	 * The active state of an interrupt another vCPU's LRs hold is what they
+	 * return, unless this write comes after: remembered until they do.
+	 */
 	case VGIC_BITREG_ISACTIVER:
 		if (!irq->active)
 			irq->active_vcpu = irq->target;
 		irq->active = true;
+		if (irq->lr_owner != VGIC_VCPU_NONE)
+			irq->active_write = VGIC_ACTIVE_WRITE_SET;
 		break;
 	case VGIC_BITREG_ICACTIVER:
 		irq->active = false;
+		if (irq->lr_owner != VGIC_VCPU_NONE)
+			irq->active_write = VGIC_ACTIVE_WRITE_CLEAR;
 		break;
 	default:
 		break;
@@ -420,7 +477,11 @@ uint32_t vgic_bitreg_write(struct vgic *g, unsigned vcpu, unsigned first, enum v
 		before = vgic_irq_want_mask(g, irq);
 		was_live = vgic_irq_live(irq);
 		vgic_bitreg_set(irq, reg, bit);
-		vgic_irq_hw_check(g, irq, was_live);
+		/* An active write to an interrupt held in LRs deactivates (if it must) when they
+		 * come back: the guest there may still deactivate it itself until then. */
+		if ((reg != VGIC_BITREG_ISACTIVER && reg != VGIC_BITREG_ICACTIVER) ||
+		    irq->lr_owner == VGIC_VCPU_NONE)
+			vgic_irq_hw_check(g, irq, was_live);
 		kick |= vgic_irq_changed(g, irq, before);
 	}
 	return kick;
@@ -480,8 +541,12 @@ uint32_t vgic_cfg_write(struct vgic *g, unsigned vcpu, unsigned first, uint32_t 
 		bool edge = val & BIT(2 * i + 1);
 		uint32_t before;
 
-		/* SGIs are always edge-triggered (ICFGR0 is read-only). */
-		if (!irq || first + i < VGIC_NR_SGIS || irq->edge == edge)
+		/*
+		 * SGIs are always edge-triggered (ICFGR0 is read-only). A linked
+		 * interrupt follows its physical source (the timers' level outputs):
+		 * its configuration is read-only too (IMPLEMENTATION DEFINED for PPIs).
+		 */
+		if (!irq || first + i < VGIC_NR_SGIS || irq->hw || irq->edge == edge)
 			continue;
 		before = vgic_irq_want_mask(g, irq);
 		irq->edge = edge;
@@ -496,11 +561,11 @@ bool vgic_id_read(uint64_t offset, uint32_t *val)
 	if (offset < GIC_PIDR4 || offset >= GIC_IDREG_END)
 		return false;
 	if (offset >= GIC_CIDR0)
-		*val = vgic_cidr[(offset - GIC_CIDR0) / 4];
+		*val = vgic_cidr[array_index_nospec((offset - GIC_CIDR0) / 4, 4)];
 	else if (offset >= GIC_PIDR0)
-		*val = vgic_pidr0_3[(offset - GIC_PIDR0) / 4];
+		*val = vgic_pidr0_3[array_index_nospec((offset - GIC_PIDR0) / 4, 4)];
 	else
-		*val = vgic_pidr4_7[(offset - GIC_PIDR4) / 4];
+		*val = vgic_pidr4_7[array_index_nospec((offset - GIC_PIDR4) / 4, 4)];
 	return true;
 }
 

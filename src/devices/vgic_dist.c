@@ -2,6 +2,7 @@
  * Virtual GICv3 distributor registers (IHI 0069, GICD_*): decoding of the
  * 64 KiB window. See include/keel/vgic.h for the model.
  */
+#include <keel/nospec.h>
 #include <keel/vgic.h>
 
 #define GICD_CTLR        0x0000
@@ -56,7 +57,7 @@ static struct vgic_irq *vgic_dist_irouter_irq(struct vgic *g, uint64_t off)
 
 	if (intid < VGIC_NR_PRIVATE || intid >= VGIC_NR_IRQS)
 		return NULL;
-	return &g->spi[intid - VGIC_NR_PRIVATE];
+	return &g->spi[array_index_nospec(intid - VGIC_NR_PRIVATE, VGIC_NR_SPIS)];
 }
 
 static uint8_t vgic_dist_route(const struct vgic *g, uint64_t irouter)

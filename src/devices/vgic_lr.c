@@ -27,6 +27,7 @@ static void vgic_lr_unlist(struct vgic *g, struct vgic_irq *irq, unsigned vcpu)
 	if (irq->lr_latched)
 		irq->latch = true;
 	vgic_lr_release(g, irq, vcpu);
+	vgic_irq_apply_active_write(g, irq);
 }
 
 /* Unlist every interrupt still recorded in vcpu's LRs; the vCPUs to kick. */
@@ -86,6 +87,22 @@ static void vgic_lr_select(struct vgic_irq **best, unsigned *n, unsigned max, st
 	best[j] = x;
 }
 
+/* The first pending, not active interrupt vcpu's LRs want, in LR order (rare: a second scan). */
+/* Out of line: keeps the fill loop as lean as it was. */
+static __attribute__((noinline)) bool vgic_lr_first_pending(struct vgic *g, unsigned vcpu, struct vgic_irq **first)
+{
+	*first = NULL;
+	for (unsigned w = 0; w < VGIC_NR_WORDS; w++)
+		for (uint32_t set = g->cpu[vcpu].lr_cand[w]; set; set &= set - 1) {
+			struct vgic_irq *irq = vgic_lr_irq(g, vcpu, 32 * w + vgic_lowest_bit(set));
+
+			if (!irq->active && vgic_lr_wants(g, irq, vcpu) &&
+			    (!*first || vgic_lr_before(irq, *first)))
+				*first = irq;
+		}
+	return *first != NULL;
+}
+
 /* The LR value for irq, which moves into vcpu's LRs (its latch with it). */
 static uint64_t vgic_lr_take(struct vgic *g, struct vgic_irq *irq, unsigned vcpu)
 {
@@ -114,7 +131,7 @@ static uint64_t vgic_lr_take(struct vgic *g, struct vgic_irq *irq, unsigned vcpu
 
 unsigned vgic_lr_fill(struct vgic *g, unsigned vcpu, uint64_t *lrs, unsigned nr_lrs, bool *more)
 {
-	struct vgic_irq *best[VGIC_LR_MAX_CANDIDATES];
+	struct vgic_irq *best[VGIC_LR_MAX_CANDIDATES], *first_pending;
 	unsigned max = MIN(nr_lrs, VGIC_LR_MAX_CANDIDATES), wanted = 0, count = 0;
 
 	if (more)
@@ -132,11 +149,74 @@ unsigned vgic_lr_fill(struct vgic *g, unsigned vcpu, uint64_t *lrs, unsigned nr_
 			if (max)
 				vgic_lr_select(best, &count, max, irq);
 		}
+	/*
+	 * Active interrupts fill every LR and one is pending: it takes the last LR
+	 * from the lowest-priority active one, or it could never be delivered
+	 * (the guest may be waiting for it before it deactivates anything). keel
+	 * learns of that active one's deactivation through ICC_DIR_EL1 traps or
+	 * EOIcount (vgic_deactivate, vgic_lr_eoi_count).
+	 */
+	if (count && wanted > count && best[count - 1]->active &&
+	    vgic_lr_first_pending(g, vcpu, &first_pending))
+		best[count - 1] = first_pending;
 	for (unsigned i = 0; i < count; i++)
 		lrs[i] = vgic_lr_take(g, best[i], vcpu);
 	if (more)
 		*more = wanted > nr_lrs;
 	return count;
+}
+
+/* ---------------------------------------------------------------- active, unlisted */
+
+/* The first (at most max) active interrupts of vcpu that no LR holds, in LR order. */
+static unsigned vgic_lr_unlisted(struct vgic *g, unsigned vcpu, struct vgic_irq **best,
+				 unsigned max)
+{
+	unsigned count = 0;
+
+	for (unsigned w = 0; w < VGIC_NR_WORDS; w++)
+		for (uint32_t set = g->cpu[vcpu].lr_cand[w]; set; set &= set - 1) {
+			struct vgic_irq *irq = vgic_lr_irq(g, vcpu, 32 * w + vgic_lowest_bit(set));
+
+			if (irq->active && irq->lr_owner == VGIC_VCPU_NONE && vgic_irq_dest(irq) == vcpu)
+				vgic_lr_select(best, &count, max, irq);
+		}
+	return count;
+}
+
+bool vgic_vcpu_pending_unlisted(struct vgic *g, unsigned vcpu)
+{
+	if (vcpu >= g->nr_vcpus)
+		return false;
+	for (unsigned w = 0; w < VGIC_NR_WORDS; w++)
+		for (uint32_t set = g->cpu[vcpu].lr_cand[w]; set; set &= set - 1) {
+			struct vgic_irq *irq = vgic_lr_irq(g, vcpu, 32 * w + vgic_lowest_bit(set));
+
+			if (!irq->active && vgic_lr_wants(g, irq, vcpu))
+				return true;
+		}
+	return false;
+}
+
+bool vgic_vcpu_active_unlisted(struct vgic *g, unsigned vcpu)
+{
+	struct vgic_irq *first;
+
+	return vcpu < g->nr_vcpus && vgic_lr_unlisted(g, vcpu, &first, 1);
+}
+
+uint32_t vgic_lr_eoi_count(struct vgic *g, unsigned vcpu, unsigned count)
+{
+	struct vgic_irq *best[VGIC_LR_MAX_CANDIDATES];
+	uint32_t kick = 0;
+	unsigned n;
+
+	if (vcpu >= g->nr_vcpus || count == 0)
+		return 0;
+	n = vgic_lr_unlisted(g, vcpu, best, MIN(count, (unsigned)VGIC_LR_MAX_CANDIDATES));
+	for (unsigned i = 0; i < n; i++)
+		kick |= vgic_irq_deactivate(g, best[i]);
+	return kick;
 }
 
 /* ---------------------------------------------------------------- sync */
@@ -154,6 +234,7 @@ static void vgic_lr_fold(struct vgic *g, struct vgic_irq *irq, unsigned vcpu, ui
 	if (irq->active)
 		irq->active_vcpu = (uint8_t)vcpu;
 	vgic_lr_release(g, irq, vcpu);
+	vgic_irq_apply_active_write(g, irq);
 }
 
 uint32_t vgic_lr_sync(struct vgic *g, unsigned vcpu, const uint64_t *lrs, unsigned n)

@@ -2,6 +2,7 @@
  * Virtual GICv3 redistributor registers (IHI 0069, GICR_*): one RD_base and
  * one SGI_base frame per vCPU. See include/keel/vgic.h for the model.
  */
+#include <keel/nospec.h>
 #include <keel/vgic.h>
 
 /* RD_base frame */
@@ -151,6 +152,7 @@ int vgic_redist_read(struct vgic *g, uint64_t offset, unsigned size, uint64_t *v
 
 	if (!vgic_redist_access_ok(g, offset, size))
 		return KE_INVAL;
+	vcpu = (unsigned)array_index_nospec(vcpu, g->nr_vcpus);
 	if (off < VGIC_GICR_SGI_BASE)
 		*val = vgic_redist_rd_read(g, vcpu, off, size);
 	else
@@ -168,6 +170,7 @@ int vgic_redist_write(struct vgic *g, uint64_t offset, unsigned size, uint64_t v
 		*kick = 0;
 	if (!vgic_redist_access_ok(g, offset, size))
 		return KE_INVAL;
+	vcpu = (unsigned)array_index_nospec(vcpu, g->nr_vcpus);
 	if (off < VGIC_GICR_SGI_BASE)
 		vgic_redist_rd_write(g, vcpu, off, val);
 	else

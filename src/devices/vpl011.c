@@ -1,6 +1,7 @@
 /*
  * Emulated PL011 UART: see include/keel/vpl011.h for the model.
  */
+#include <keel/nospec.h>
 #include <keel/vpl011.h>
 
 #define VPL011_REG_ALIGN    4
@@ -216,7 +217,8 @@ static unsigned vpl011_rx_trigger(const struct vpl011 *u)
 		return 1;
 	if (sel >= ARRAY_SIZE(vpl011_rx_trigger_levels))
 		return VPL011_RX_TRIGGER_DEFAULT;
-	return vpl011_rx_trigger_levels[sel];
+	/* sel comes from UARTIFLS, which the guest writes */
+	return vpl011_rx_trigger_levels[array_index_nospec(sel, ARRAY_SIZE(vpl011_rx_trigger_levels))];
 }
 
 bool vpl011_rx_push(struct vpl011 *u, uint8_t c)

@@ -1496,6 +1496,263 @@ static void test_vgic_hw_link(void **state)
 	swr(1, 0x280, 1u << 27);
 }
 
+/*
+ * vCPU 0 writes GICR_ISACTIVER0/ICACTIVER0 of vCPU 1's linked timer PPI while
+ * vCPU 1 runs with it in its LRs: the write is ordered after what vCPU 1's
+ * guest did there (it wins at vCPU 1's sync), so a set-then-clear leaves it
+ * inactive and the timer's next firing is delivered.
+ */
+static void test_vgic_hw_active_write_held(void **state)
+{
+	struct hw_calls calls = { 0 };
+	uint64_t lrs[4];
+	unsigned n;
+
+	init(2);
+	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	groups_on();
+	assert_int_equal(vgic_link_hw(&G, 1, 27, 27), 0);
+	ppi_setup(1, 27, 0xa0);
+
+	/* Set active from outside: vCPU 1 lists it Active at its next entry. */
+	swr(1, 0x300, 1u << 27);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_STATE(lrs[0]), ST_ACTIVE);
+	/* Cleared while listed there; vCPU 1 comes back with the LR unchanged. */
+	assert_true(swr(1, 0x380, 1u << 27) & (1u << 1));
+	assert_int_equal(srd(1, 0x300) & (1u << 27), 0);   /* read-after-write by the writer */
+	(void)vgic_lr_sync(&G, 1, lrs, 1);
+	assert_int_equal(srd(1, 0x300) & (1u << 27), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 0);
+	/* The timer fires: delivered. */
+	assert_int_equal(vgic_set_level(&G, 1, 27, true, NULL), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_STATE(lrs[0]), ST_PENDING);
+	assert_int_equal(LR_HW(lrs[0]), 1);
+
+	/* The guest acknowledged it; cleared from outside meanwhile: the physical one is
+	 * deactivated too (the guest will not deactivate it now) and it is inactive. */
+	(void)sync_all(1, lrs, 1, ST_ACTIVE);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_STATE(lrs[0]), ST_ACTIVE);
+	calls.n = 0;
+	swr(1, 0x380, 1u << 27);
+	(void)vgic_lr_sync(&G, 1, lrs, 1);
+	assert_int_equal(calls.n, 1);
+	assert_int_equal(calls.vcpu, 1);
+	assert_int_equal(calls.pintid, 27);
+	assert_int_equal(srd(1, 0x300) & (1u << 27), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 0);
+
+	/* Set active while listed Pending (not acknowledged): active, the latch kept,
+	 * listed Active only (HW = 1 never Pending+Active); cleared again: pending. */
+	assert_int_equal(vgic_set_level(&G, 1, 27, true, NULL), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	swr(1, 0x300, 1u << 27);
+	(void)vgic_lr_sync(&G, 1, lrs, 1);
+	assert_int_equal(srd(1, 0x300) & (1u << 27), 1u << 27);
+	assert_int_equal(srd(1, 0x200) & (1u << 27), 1u << 27);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_STATE(lrs[0]), ST_ACTIVE);
+	calls.n = 0;
+	swr(1, 0x380, 1u << 27);
+	(void)vgic_lr_sync(&G, 1, lrs, 1);
+	assert_int_equal(calls.n, 0);                       /* still pending: keep it active */
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_STATE(lrs[0]), ST_PENDING);
+	(void)sync_all(1, lrs, 1, ST_INVALID);              /* taken and deactivated */
+
+	/* A write that finds the LR gone (filled again without a sync) applies too. */
+	swr(1, 0x300, 1u << 27);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	swr(1, 0x380, 1u << 27);
+	n = fill(1, lrs, 4, NULL);
+	assert_int_equal(n, 0);
+
+	/* A random storm of set/clear active and pending from outside, interleaved with the
+	 * guest taking what is listed: once the storm ends with clears, the timer works. */
+	for (unsigned i = 0; i < 4000; i++) {
+		uint64_t r = rng();
+		static const uint64_t regs[] = { 0x200, 0x280, 0x300, 0x380 };
+
+		swr(1, regs[r % 4], 1u << 27);
+		if (r & 0x10)
+			assert_int_equal(vgic_set_level(&G, 1, 27, true, NULL), 0);
+		n = fill(1, lrs, 4, NULL);
+		if ((r >> 8) % 3 == 0)
+			swr(1, regs[(r >> 12) % 4], 1u << 27);
+		(void)sync_all(1, lrs, n, (unsigned)((r >> 16) % 4) == ST_PA ? ST_ACTIVE :
+				 (unsigned)((r >> 16) % 4));
+	}
+	swr(1, 0x280, 1u << 27);
+	swr(1, 0x380, 1u << 27);
+	assert_int_equal(srd(1, 0x200) & (1u << 27), 0);
+	assert_int_equal(srd(1, 0x300) & (1u << 27), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 0);
+	assert_int_equal(vgic_set_level(&G, 1, 27, true, NULL), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_STATE(lrs[0]), ST_PENDING);
+}
+
+/* Every other register write to a linked PPI: enable, priority, group, config. */
+static void test_vgic_hw_other_writes(void **state)
+{
+	struct hw_calls calls = { 0 };
+	uint64_t lrs[4];
+
+	init(2);
+	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	groups_on();
+	assert_int_equal(vgic_link_hw(&G, 1, 27, 27), 0);
+	ppi_setup(1, 27, 0xa0);
+	/* ICFGR1: level and read-only while linked (PPI 27 = bits 23:22). */
+	assert_int_equal(srd(1, 0xc04) & (3u << 22), 0);
+	swr(1, 0xc04, 2u << 22);
+	assert_int_equal(srd(1, 0xc04) & (3u << 22), 0);
+	/* Disabled while the timer fires: not listed, still pending (the physical
+	 * interrupt stays active, so it does not fire again meanwhile). */
+	swr(1, 0x180, 1u << 27);
+	assert_int_equal(vgic_set_level(&G, 1, 27, true, NULL), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 0);
+	assert_int_equal(srd(1, 0x200) & (1u << 27), 1u << 27);
+	assert_int_equal(calls.n, 0);
+	/* Priority and group changed while disabled, then enabled: listed with them. */
+	rwr(1, 0x10400 + 27, 1, 0x40);
+	swr(1, 0x080, srd(1, 0x080) & ~(1u << 27));
+	swr(1, 0x100, 1u << 27);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_PRIO(lrs[0]), 0x40);
+	assert_int_equal(LR_GROUP(lrs[0]), 0);
+	assert_int_equal(LR_HW(lrs[0]), 1);
+	/* Priority changed from outside while listed: the holder is kicked, the next fill has it. */
+	assert_true(rwr(1, 0x10400 + 27, 1, 0x50) & (1u << 1));
+	(void)vgic_lr_sync(&G, 1, lrs, 1);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_PRIO(lrs[0]), 0x50);
+	(void)sync_all(1, lrs, 1, ST_INVALID);
+	assert_int_equal(calls.n, 0);
+}
+
+/*
+ * More interrupts active than LRs (QEMU's GIC has 4): a guest deactivation that
+ * finds no LR counts in ICH_HCR_EL2.EOIcount (vgic_lr_eoi_count) or, with
+ * ICC_DIR_EL1 trapped, names the INTID (vgic_deactivate).
+ */
+static void test_vgic_active_overflow(void **state)
+{
+	struct hw_calls calls = { 0 };
+	uint64_t lrs[4];
+	bool more;
+
+	init(1);
+	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	groups_on();
+	/* SPIs 40..45, priority 0x80 (40) down to 0x30 (45), all active. */
+	for (unsigned i = 0; i < 6; i++)
+		spi_setup(40 + i, (uint8_t)(0x80 - 0x10 * i), 0);
+	assert_false(vgic_vcpu_active_unlisted(&G, 0));
+	dwr(0x304, 4, 0x3fu << 8);
+	assert_int_equal(fill(0, lrs, 4, &more), 4);
+	assert_true(more);
+	assert_true(vgic_vcpu_active_unlisted(&G, 0));
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(LR_INTID(lrs[i]), 45 - i);
+		assert_int_equal(LR_STATE(lrs[i]), ST_ACTIVE);
+	}
+	/* EOImode 0: the guest ended the four listed, then one more (EOIcount 1): the
+	 * highest-priority unlisted one, 41. */
+	assert_int_equal(vgic_lr_eoi_count(&G, 0, 1), 0);
+	(void)sync_all(0, lrs, 4, ST_INVALID);
+	assert_int_equal((d32(0x304) >> 8) & 0x3f, 1u << 0);   /* only 40 left active */
+	assert_int_equal(fill(0, lrs, 4, &more), 1);
+	assert_false(more);
+	assert_false(vgic_vcpu_active_unlisted(&G, 0));
+	assert_int_equal(LR_INTID(lrs[0]), 40);
+	assert_int_equal(LR_STATE(lrs[0]), ST_ACTIVE);
+	/* A count while nothing unlisted is active: no effect on the listed one. */
+	assert_int_equal(vgic_lr_eoi_count(&G, 0, 3), 0);
+	(void)vgic_lr_sync(&G, 0, lrs, 1);
+	assert_int_equal((d32(0x304) >> 8) & 0x3f, 1u << 0);
+	/* A count larger than what is unlisted deactivates those only. */
+	dwr(0x304, 4, 0x3fu << 8);
+	assert_int_equal(fill(0, lrs, 4, NULL), 4);
+	assert_int_equal(vgic_lr_eoi_count(&G, 0, 31), 0);
+	(void)vgic_lr_sync(&G, 0, lrs, 4);
+	assert_int_equal((d32(0x304) >> 8) & 0x3f, 0x3cu);     /* 42..45 still active */
+	dwr(0x384, 4, 0x3fu << 8);
+
+	/* ICC_DIR_EL1 trapped: any order, the lowest priority first. */
+	dwr(0x304, 4, 0x3fu << 8);
+	assert_int_equal(fill(0, lrs, 4, NULL), 4);
+	(void)vgic_lr_sync(&G, 0, lrs, 4);   /* unchanged: all still active */
+	for (unsigned i = 0; i < 6; i++) {
+		assert_int_equal(vgic_deactivate(&G, 0, 40 + i), 0);
+		assert_int_equal((d32(0x304) >> 8) & 0x3f, 0x3eu << i & 0x3f);
+	}
+	/* Nothing active, unknown or impossible INTIDs: no effect. */
+	assert_int_equal(vgic_deactivate(&G, 0, 40), 0);
+	assert_int_equal(vgic_deactivate(&G, 0, 1023), 0);
+	assert_int_equal(vgic_deactivate(&G, 0, 0xffffff), 0);
+	assert_int_equal(vgic_deactivate(&G, 1, 40), 0);
+	assert_int_equal(vgic_lr_eoi_count(&G, 1, 1), 0);
+	/* All of them can be taken again. */
+	dwr(0x204, 4, 0x3fu << 8);
+	assert_int_equal(fill(0, lrs, 4, &more), 4);
+	assert_true(more);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(LR_STATE(lrs[i]), ST_PENDING);
+	(void)sync_all(0, lrs, 4, ST_INVALID);
+	assert_int_equal(fill(0, lrs, 4, NULL), 2);
+	(void)sync_all(0, lrs, 2, ST_INVALID);
+	assert_int_equal(fill(0, lrs, 4, NULL), 0);
+
+	/* Four active fill the LRs and two are pending: the highest-priority pending one
+	 * (45) takes the last LR from the lowest active one (40); the other waits. */
+	dwr(0x304, 4, 0x0fu << 8);              /* 40..43 active */
+	dwr(0x204, 4, 0x30u << 8);              /* 44, 45 pending */
+	assert_int_equal(fill(0, lrs, 4, &more), 4);
+	assert_true(more);
+	assert_int_equal(LR_INTID(lrs[0]), 43);
+	assert_int_equal(LR_INTID(lrs[1]), 42);
+	assert_int_equal(LR_INTID(lrs[2]), 41);
+	assert_int_equal(LR_INTID(lrs[3]), 45);
+	assert_int_equal(LR_STATE(lrs[3]), ST_PENDING);
+	assert_true(vgic_vcpu_active_unlisted(&G, 0));
+	assert_true(vgic_vcpu_pending_unlisted(&G, 0));
+	/* 45 taken (Active): the refill lists 44 in the last LR, nothing pending left out. */
+	lrs[3] = with_state(lrs[3], ST_ACTIVE);
+	(void)vgic_lr_sync(&G, 0, lrs, 4);
+	assert_int_equal(fill(0, lrs, 4, &more), 4);
+	assert_int_equal(LR_INTID(lrs[0]), 45);
+	assert_int_equal(LR_INTID(lrs[3]), 44);
+	assert_int_equal(LR_STATE(lrs[3]), ST_PENDING);
+	assert_false(vgic_vcpu_pending_unlisted(&G, 0));
+	assert_true(vgic_vcpu_active_unlisted(&G, 0));
+	lrs[3] = with_state(lrs[3], ST_ACTIVE);
+	(void)vgic_lr_sync(&G, 0, lrs, 4);
+	/* All six active now; deactivated by ICC_DIR_EL1 in any order. */
+	assert_int_equal((d32(0x304) >> 8) & 0x3f, 0x3f);
+	for (unsigned i = 0; i < 6; i++)
+		assert_int_equal(vgic_deactivate(&G, 0, 40 + (i * 5) % 6), 0);
+	assert_int_equal((d32(0x304) >> 8) & 0x3f, 0);
+	assert_false(vgic_vcpu_pending_unlisted(&G, 0));
+
+	/* A linked PPI active below four higher active SGIs: counted, its physical
+	 * interrupt deactivated too. */
+	assert_int_equal(vgic_link_hw(&G, 0, 27, 27), 0);
+	ppi_setup(0, 27, 0xf0);
+	for (unsigned i = 1; i <= 4; i++)
+		ppi_setup(0, i, (uint8_t)(0x10 * i));
+	swr(0, 0x300, 1u << 27 | 0x1e);
+	assert_int_equal(fill(0, lrs, 4, NULL), 4);
+	assert_true(vgic_vcpu_active_unlisted(&G, 0));
+	assert_int_equal(vgic_lr_eoi_count(&G, 0, 1), 0);
+	assert_int_equal(calls.n, 1);
+	assert_int_equal(calls.pintid, 27);
+	(void)sync_all(0, lrs, 4, ST_INVALID);
+	assert_int_equal(srd(0, 0x300), 0);
+}
+
 /* ---------------------------------------------------------------- bookkeeping vs a full scan */
 
 /*
@@ -1544,6 +1801,17 @@ static bool ref_has_pending(unsigned v)
 }
 
 /* irq as a fill of vCPU v sees it, after taking back what v's LRs held. */
+/* An ISACTIVER/ICACTIVER write made while the LRs held it decides once they come back. */
+static void ref_active_write(struct vgic_irq *r)
+{
+	if (!r->active_write)
+		return;
+	if (r->active_write == 1 && !r->active)
+		r->active_vcpu = r->target;
+	r->active = r->active_write == 1;
+	r->active_write = 0;
+}
+
 static struct vgic_irq ref_reclaimed(const struct vgic_irq *irq, unsigned v)
 {
 	struct vgic_irq r = *irq;
@@ -1552,6 +1820,7 @@ static struct vgic_irq ref_reclaimed(const struct vgic_irq *irq, unsigned v)
 		r.latch |= r.lr_latched;
 		r.lr_latched = false;
 		r.lr_owner = 0xff;
+		ref_active_write(&r);
 	}
 	return r;
 }
@@ -1673,6 +1942,7 @@ static void ref_checked_sync(unsigned v, uint64_t *lrs, unsigned n)
 			w->active_vcpu = (uint8_t)v;
 		w->lr_latched = false;
 		w->lr_owner = 0xff;
+		ref_active_write(w);
 	}
 	for (unsigned i = 0; i < 128; i++) {
 		want[i] = ref_reclaimed(&want[i], v);
@@ -1698,6 +1968,13 @@ static unsigned ref_checked_fill(unsigned v, uint64_t *lrs, unsigned nr)
 	unsigned n = ref_fill(v, want), got;
 	bool more;
 
+	/* Active ones filling every LR give the last to the first pending one. */
+	if (n > nr && nr && (want[nr - 1] >> 63))
+		for (unsigned j = nr; j < n; j++)
+			if (!(want[j] >> 63)) {
+				want[nr - 1] = want[j];
+				break;
+			}
 	got = fill(v, lrs, nr, &more);
 	assert_int_equal(got, MIN(n, nr));
 	assert_int_equal(more, n > nr);
@@ -1922,6 +2199,9 @@ int main(void)
 		cmocka_unit_test(test_vgic_lr_owner_exclusive),
 		cmocka_unit_test(test_vgic_lr_sync_hostile),
 		cmocka_unit_test(test_vgic_hw_link),
+		cmocka_unit_test(test_vgic_hw_active_write_held),
+		cmocka_unit_test(test_vgic_hw_other_writes),
+		cmocka_unit_test(test_vgic_active_overflow),
 		cmocka_unit_test(test_vgic_lr_random_vs_scan),
 		cmocka_unit_test(test_vgic_linux_boot),
 	};

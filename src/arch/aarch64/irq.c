@@ -43,6 +43,18 @@ void irq_init_cpu(uint64_t gicr)
 		gicv3_enable_private(gicr, maint_intid);
 }
 
+/* CNTV_CTL_EL0 / CNTP_CTL_EL0 */
+#define CNT_CTL_ENABLE  BIT(0)
+#define CNT_CTL_IMASK   BIT(1)
+#define CNT_CTL_ISTATUS BIT(2)
+
+/* The timer's interrupt output (Arm ARM: the timer condition, and not masked). */
+static bool timer_output(uint64_t ctl)
+{
+	return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) ==
+	       (CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
+}
+
 /* One of the guest's timers fired: hand it to the vCPU loaded here, if any. */
 static bool guest_timer_forward(unsigned intid)
 {
@@ -50,8 +62,31 @@ static bool guest_timer_forward(unsigned intid)
 
 	if (!v)
 		return false;
+	v->gic.timers_forwarded |= intid == vtimer_intid ? VGIC_HW_TIMER_VIRT : VGIC_HW_TIMER_PHYS;
 	vm_irq_set_level(v->vm, v->index, intid, true);
 	return true;
+}
+
+/*
+ * The physical interrupt stays active from keel's acknowledge until the guest
+ * deactivates the virtual one, so it cannot tell keel that the output dropped:
+ * keel looks at the timer itself. A timer still asserting stays in
+ * timers_forwarded (its latch may be withdrawn later); one that dropped leaves
+ * it, its latch withdrawn.
+ */
+void irq_timers_resample(struct vcpu *v)
+{
+	uint32_t fwd = v->gic.timers_forwarded;
+
+	if ((fwd & VGIC_HW_TIMER_VIRT) && !timer_output(read_sysreg(cntv_ctl_el0))) {
+		fwd &= ~VGIC_HW_TIMER_VIRT;
+		vm_irq_set_level(v->vm, v->index, vtimer_intid, false);
+	}
+	if ((fwd & VGIC_HW_TIMER_PHYS) && !timer_output(read_sysreg(cntp_ctl_el0))) {
+		fwd &= ~VGIC_HW_TIMER_PHYS;
+		vm_irq_set_level(v->vm, v->index, ptimer_intid, false);
+	}
+	v->gic.timers_forwarded = fwd;
 }
 
 void irq_handle(void)

@@ -276,8 +276,15 @@ void trap_sysreg(struct vcpu *v, uint64_t esr)
 			stage2_flush_vm(v->vm);
 		v->sw_flushed = true;
 	} else if (esr_sys_op0(esr) == 3 && esr_sys_crn(esr) == 12 && esr_sys_crm(esr) == 11) {
-		/* Before the rarer registers: SGIs are the hot path (IPIs). */
-		handled = sgi_reg_write(v, reg, read, val);
+		/* Before the rarer registers: SGIs are the hot path (IPIs). ICC_DIR_EL1 shares
+		 * CRn/CRm with them and traps only while ICH_HCR_EL2.TDIR is set. */
+		if (reg == SYSREG_ISS(3, 0, 12, 11, 1)) {
+			handled = !read;
+			if (handled)
+				vgic_hw_dir(v, val);
+		} else {
+			handled = sgi_reg_write(v, reg, read, val);
+		}
 	} else if (reg == SYSREG_ISS(3, 0, 1, 0, 1)) {   /* ACTLR_EL1 */
 		val = 0;
 	} else if (reg == SYSREG_ISS(3, 0, 1, 0, 2)) {   /* CPACR_EL1 */

@@ -9,6 +9,7 @@
 #include <keel/cpu.h>
 #include <keel/drivers/gicv3.h>
 #include <keel/irq.h>
+#include <keel/nospec.h>
 #include <keel/vm.h>
 #include <keel/abi/hypercall.h>
 #include <string.h>
@@ -87,7 +88,8 @@ void vcpu_hw_irq_deactivate(void *ctx, unsigned vcpu, uint32_t pintid)
 
 	/* Only private interrupts are linked (the guest's timers); clear it where it lives. */
 	if (vcpu < vm->nr_vcpus && pintid < 32)
-		gicv3_clear_active_private(cpus[vm->vcpus[vcpu].pcpu].gicr_base, pintid);
+		gicv3_clear_active_private(cpus[vm->vcpus[array_index_nospec(vcpu, vm->nr_vcpus)].pcpu].gicr_base,
+					   pintid);
 }
 
 uint64_t arch_counter_now(void)

@@ -1,19 +1,29 @@
 /* GICv3 virtual CPU interface: list registers, VMCR, active priorities. See vgic_hw.h. */
 #include <keel/arch/sysreg.h>
 #include <keel/arch/vgic_hw.h>
+#include <keel/irq.h>
 #include <keel/vgic.h>
 #include <keel/vm.h>
 #include <string.h>
 
 #define ICH_HCR_EN        BIT(0)
 #define ICH_HCR_UIE       BIT(1)   /* maintenance interrupt when (almost) no list register is valid */
+#define ICH_HCR_LRENPIE   BIT(2)   /* maintenance interrupt while EOIcount != 0 */
+#define ICH_HCR_NPIE      BIT(3)   /* maintenance interrupt while no list register is pending */
+#define ICH_HCR_TDIR      BIT(14)  /* trap ICC_DIR_EL1 (ICV_DIR_EL1) */
+#define ICH_HCR_EOICOUNT_SHIFT 27
+#define ICH_HCR_EOICOUNT_MASK  GENMASK(31, 27)
 #define ICH_VTR_LISTREGS(v)  ((unsigned)((v) & 0x1f) + 1)
 #define ICH_VTR_PREBITS(v)   ((unsigned)(((v) >> 26) & 0x7) + 1)
+#define ICH_VTR_TDS          BIT(19)  /* ICH_HCR_EL2.TDIR is implemented */
+#define ICC_DIR_INTID_MASK   GENMASK(23, 0)
+#define ICH_VMCR_VEOIM       BIT(9)   /* the guest's ICC_CTLR_EL1.EOImode */
 
 #define read_ich(reg)       read_sysreg(reg)
 #define write_ich(reg, v)   write_sysreg(reg, v)
 
 static unsigned nr_lrs, nr_aprs;
+static bool has_tdir;
 
 #define LR_CASE(n, crm, op2) \
 	case n: if (write) write_sysreg(S3_4_C12_##crm##_##op2, *val); else *val = read_sysreg(S3_4_C12_##crm##_##op2); break
@@ -65,6 +75,7 @@ void vgic_hw_init_cpu(void)
 
 	nr_lrs = MIN(ICH_VTR_LISTREGS(vtr), (unsigned)VGIC_HW_MAX_LRS);
 	nr_aprs = 1u << (ICH_VTR_PREBITS(vtr) - 5);
+	has_tdir = vtr & ICH_VTR_TDS;
 	for (unsigned n = 0; n < nr_lrs; n++)
 		lr_write(n, 0);
 	write_sysreg(S3_4_C12_C11_0, 0);               /* ICH_HCR_EL2 off until a vCPU loads */
@@ -106,19 +117,34 @@ void vgic_hw_put(struct vcpu *v)
 	isb();
 }
 
-void vgic_hw_sync(struct vcpu *v)
+/* Out of line: the common case (no LR in use) then needs no stack frame or canary. */
+static __attribute__((noinline)) void vgic_hw_sync_lrs(struct vcpu *v)
 {
 	struct vgic_hw_cpu *h = &v->gic;
 	struct vm *vm = v->vm;
+	uint32_t kick = 0;
 
-	if (!h->nr_used)
-		return;
 	for (unsigned n = 0; n < h->nr_used; n++)
 		h->lr[n] = lr_read(n);
-	uint32_t kick;
-
 	spin_lock(&vm->lock);
-	kick = vgic_lr_sync(&vm->vgic, v->index, h->lr, h->nr_used);
+	if (h->active_overflow) {
+		/*
+		 * EOIs and DIRs that found no LR, so of interrupts no LR holds: counted
+		 * before the sync releases the listed ones. With EOImode 1 an EOI only
+		 * drops the priority (QEMU counts it all the same) and DIR traps, so
+		 * the count deactivates nothing, unless DIR cannot trap (no TDIR).
+		 */
+		uint64_t hcr = read_sysreg(S3_4_C12_C11_0);
+		unsigned eois = (unsigned)((hcr & ICH_HCR_EOICOUNT_MASK) >> ICH_HCR_EOICOUNT_SHIFT);
+
+		if (eois) {
+			write_sysreg(S3_4_C12_C11_0, hcr & ~ICH_HCR_EOICOUNT_MASK);
+			if (!has_tdir || !(read_sysreg(S3_4_C12_C11_7) & ICH_VMCR_VEOIM))
+				kick = vgic_lr_eoi_count(&vm->vgic, v->index, eois);
+		}
+		h->active_overflow = false;
+	}
+	kick |= vgic_lr_sync(&vm->vgic, v->index, h->lr, h->nr_used);
 	spin_unlock(&vm->lock);
 	vm_irq_kick(vm, kick & ~(1u << v->index)); /* an SPI routed elsewhere meanwhile */
 	/* The model owns these interrupts again: clear the list so the guest cannot take one
@@ -127,6 +153,15 @@ void vgic_hw_sync(struct vcpu *v)
 		lr_write(n, 0);
 	h->nr_used = 0;
 	v->irq_dirty = true;
+}
+
+void vgic_hw_sync(struct vcpu *v)
+{
+	if (v->gic.nr_used)
+		vgic_hw_sync_lrs(v);
+	/* After the fold: a latch listed and not taken is back in the model to withdraw. */
+	if (v->gic.timers_forwarded)
+		irq_timers_resample(v);
 }
 
 void vgic_hw_flush(struct vcpu *v)
@@ -138,13 +173,41 @@ void vgic_hw_flush(struct vcpu *v)
 
 	vgic_hw_sync(v);
 	__atomic_store_n(&v->irq_dirty, false, __ATOMIC_RELAXED);
+	uint64_t hcr = ICH_HCR_EN;
+
 	spin_lock(&vm->lock);
 	n = vgic_lr_fill(&vm->vgic, v->index, h->lr, nr_lrs, &more);
+	/*
+	 * More active interrupts than LRs: a deactivation of one left out finds no
+	 * LR. Trap ICC_DIR_EL1 to see which one the guest names, and count the
+	 * rest (EOIs with EOImode 0) through EOIcount and its maintenance interrupt.
+	 */
+	h->active_overflow = more && vgic_vcpu_active_unlisted(&vm->vgic, v->index);
+	/* A pending one left out: refill once the guest has taken those listed. */
+	if (more && vgic_vcpu_pending_unlisted(&vm->vgic, v->index))
+		hcr |= ICH_HCR_NPIE;
 	spin_unlock(&vm->lock);
 	for (unsigned i = 0; i < n; i++)
 		lr_write(i, h->lr[i]);
 	h->nr_used = n;
-	write_sysreg(S3_4_C12_C11_0, ICH_HCR_EN | (more ? ICH_HCR_UIE : 0));
+	if (more)
+		hcr |= ICH_HCR_UIE;
+	if (h->active_overflow)
+		hcr |= ICH_HCR_LRENPIE | (has_tdir ? ICH_HCR_TDIR : 0);
+	write_sysreg(S3_4_C12_C11_0, hcr);
+}
+
+void vgic_hw_dir(struct vcpu *v, uint64_t val)
+{
+	struct vm *vm = v->vm;
+	uint32_t kick;
+
+	vgic_hw_sync(v);
+	spin_lock(&vm->lock);
+	kick = vgic_deactivate(&vm->vgic, v->index, (unsigned)(val & ICC_DIR_INTID_MASK));
+	spin_unlock(&vm->lock);
+	vm_irq_kick(vm, kick & ~(uint32_t)BIT(v->index));
+	v->irq_dirty = true;
 }
 
 /*
