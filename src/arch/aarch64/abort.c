@@ -279,6 +279,28 @@ static void mmio_emulate_decoded(struct vcpu *v, uint64_t esr, uint64_t far, uin
 	mmio_emulate(v, &a, x);
 }
 
+/*
+ * Whether a valid syndrome describes the whole access at FAR. With FAR in the first
+ * bytes of a page the access may have begun in the page before (an unaligned load from
+ * RAM into a device window), which only decoding the instruction can tell. It can only
+ * have if the guest can reach the byte before FAR's page at all: keel asks the guest's
+ * stage 1 for it (one AT) and looks the IPA up, instead of fetching and decoding the
+ * instruction, which costs some 750 instructions on every access to a register at
+ * offset 0 of a page (UARTDR, GICD_CTLR) when nothing precedes it.
+ */
+static bool syndrome_is_whole_access(const struct vcpu *v, uint64_t far, unsigned size)
+{
+	uint64_t page = far & ~(uint64_t)(PAGE_SIZE - 1), ipa, par, pa;
+
+	if (mmio_far_is_whole_access(far, size))
+		return true;
+	if ((far & (PAGE_SIZE - 1)) + size > PAGE_SIZE || page == 0)
+		return false;
+	if (!guest_va_to_ipa(v, page - 1, false, &ipa, &par))
+		return true;
+	return !vm_ipa_to_pa(v->vm, ipa, 1, &pa) && !vm_find_device(v->vm, ipa);
+}
+
 void trap_dabt(struct vcpu *v, uint64_t esr)
 {
 	uint64_t far = read_sysreg(far_el2);
@@ -307,7 +329,7 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 		return;
 	}
 	v->stats.mmio++;
-	if (mmio_decode_syndrome(esr, &a) && mmio_far_is_whole_access(far, a.size))
+	if (mmio_decode_syndrome(esr, &a) && syndrome_is_whole_access(v, far, a.size))
 		mmio_emulate_at_fault(v, dev, &a, ipa, far);
 	else
 		mmio_emulate_decoded(v, esr, far, ipa);
