@@ -37,12 +37,14 @@ def measure(tool, timeout, *args):
     return output
 
 
-def check_recorded(measured, names, output):
+def check_recorded(measured, names, output, exact=True):
+    """exact: the figures are deterministic (the bench guest's); the Linux boot's vary by
+    about 0.01 % from run to run (docs/performance.md), so small differences are expected."""
     recorded = figures.load()
     assert set(measured) == set(names), \
         f"figures measured {sorted(measured)}, expected {sorted(names)}:\n{output}"
     failures, differences = figures.compare(measured, recorded)
-    for line in differences:
+    for line in differences if exact else ():
         warnings.warn(f"{line}: within the tolerance, but a bench guest figure should be "
                       f"exactly the recorded one (docs/performance.md); {HINT}")
     assert not failures, ("figures moved beyond "
@@ -65,7 +67,7 @@ def test_linux_boot_figures():
     measured = {name: float(value) for name, value in
                 (line.split()[1:] for line in output.splitlines()
                  if line.startswith("BENCH "))}
-    check_recorded(measured, linux_boot.FIGURES, output)
+    check_recorded(measured, linux_boot.FIGURES, output, exact=False)
 
 
 def test_every_figure_recorded_once_and_documented():
