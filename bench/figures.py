@@ -109,6 +109,23 @@ def record(measured, path=FIGURES_FILE):
     Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
+def record_or_report(measured, record_them, prog):
+    """A benchmark script's last step: with record_them write measured into bench/figures.json
+    and docs/performance.md, else compare it with the recorded figures. Returns the exit
+    status: 0, 1 if a figure moved beyond the tolerance, 2 on a FiguresError (printed as
+    "<prog>: ..." on stderr)."""
+    try:
+        if record_them:
+            record(measured)
+            update_docs(load())
+            print(f"{prog}: recorded in bench/figures.json and docs/performance.md")
+            return 0
+        return 0 if report(measured, load()) else 1
+    except FiguresError as err:
+        print(f"{prog}: {err}", file=sys.stderr)
+        return 2
+
+
 def format_value(value):
     """As recorded (the precision the tool measures to), with thousands separators."""
     return f"{value:,}"

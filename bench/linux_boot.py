@@ -200,16 +200,7 @@ def main():
     print(f"the VM's device tree, as keel generated it: {keelboot._rel(vm_dtb)}")
     print(f"({time.monotonic() - start:.0f} s of host time; consoles in "
           f"{keelboot._rel(log_path)})")
-    try:
-        if args.record:
-            figures_file.record(measured)
-            figures_file.update_docs(figures_file.load())
-            print("linux_boot: recorded in bench/figures.json and docs/performance.md")
-            return 0
-        return 0 if figures_file.report(measured, figures_file.load()) else 1
-    except figures_file.FiguresError as err:
-        print(f"linux_boot: {err}", file=sys.stderr)
-        return 2
+    return figures_file.record_or_report(measured, args.record, "linux_boot")
 
 
 if __name__ == "__main__":

@@ -160,16 +160,7 @@ def main():
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     if not standard:
         return 0
-    try:
-        if args.record:
-            figures_file.record(figures)
-            figures_file.update_docs(figures_file.load())
-            print("bench: recorded in bench/figures.json and docs/performance.md")
-            return 0
-        return 0 if figures_file.report(figures, figures_file.load()) else 1
-    except figures_file.FiguresError as err:
-        print(f"bench: {err}", file=sys.stderr)
-        return 2
+    return figures_file.record_or_report(figures, args.record, "bench")
 
 
 if __name__ == "__main__":

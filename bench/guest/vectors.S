@@ -7,6 +7,8 @@
  * deactivation), restore, ERET. One acknowledge per exception: another
  * pending interrupt is taken again right after the ERET.
  */
+#include "guest/asm_save.h"
+
 #define VECTOR_STRIDE		0x80
 #define VECTOR_IRQ_EL1H		5		/* current EL with SP_ELx, IRQ */
 #define IRQ_FRAME		176		/* x0-x18, x30, the INTID; 16-byte aligned */
@@ -31,16 +33,7 @@ bench_vectors:
 
 bench_irq_entry:
 	sub	sp, sp, #IRQ_FRAME
-	stp	x0, x1, [sp, #0]
-	stp	x2, x3, [sp, #16]
-	stp	x4, x5, [sp, #32]
-	stp	x6, x7, [sp, #48]
-	stp	x8, x9, [sp, #64]
-	stp	x10, x11, [sp, #80]
-	stp	x12, x13, [sp, #96]
-	stp	x14, x15, [sp, #112]
-	stp	x16, x17, [sp, #128]
-	stp	x18, x30, [sp, #144]
+	save_caller_saved
 	mrs	x0, s3_0_c12_c12_0		/* ICC_IAR1_EL1 */
 	and	x0, x0, #IAR_INTID_MASK
 	cmp	x0, #GIC_INTID_SPECIAL
@@ -49,15 +42,6 @@ bench_irq_entry:
 	bl	bench_irq
 	ldr	x0, [sp, #IRQ_FRAME_INTID]
 	msr	s3_0_c12_c12_1, x0		/* ICC_EOIR1_EL1 */
-1:	ldp	x18, x30, [sp, #144]
-	ldp	x16, x17, [sp, #128]
-	ldp	x14, x15, [sp, #112]
-	ldp	x12, x13, [sp, #96]
-	ldp	x10, x11, [sp, #80]
-	ldp	x8, x9, [sp, #64]
-	ldp	x6, x7, [sp, #48]
-	ldp	x4, x5, [sp, #32]
-	ldp	x2, x3, [sp, #16]
-	ldp	x0, x1, [sp, #0]
+1:	restore_caller_saved
 	add	sp, sp, #IRQ_FRAME
 	eret

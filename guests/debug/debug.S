@@ -9,9 +9,10 @@
  *   so software step starts with fn's first instruction; fn returns to our caller.
  * - the functions the tests break on and step through.
  */
+#include "guest/asm_save.h"
+
 #define PSR_EL1H_AIF	0x1c5		/* EL1h, SError, IRQ, FIQ masked, debug unmasked */
 #define PSR_SS_BIT	(1 << 21)
-#define SAVE_SIZE	(20 * 8)
 
 	.section .text.debug_vectors, "ax"
 	.balign	0x800
@@ -30,29 +31,11 @@ debug_vectors:
 
 /* Caller-saved registers only: debug_exception() is an AAPCS64 function. */
 debug_sync:
-	sub	sp, sp, #SAVE_SIZE
-	stp	x0, x1, [sp, #0]
-	stp	x2, x3, [sp, #16]
-	stp	x4, x5, [sp, #32]
-	stp	x6, x7, [sp, #48]
-	stp	x8, x9, [sp, #64]
-	stp	x10, x11, [sp, #80]
-	stp	x12, x13, [sp, #96]
-	stp	x14, x15, [sp, #112]
-	stp	x16, x17, [sp, #128]
-	stp	x18, x30, [sp, #144]
+	sub	sp, sp, #CALLER_SAVED_SIZE
+	save_caller_saved
 	bl	debug_exception
-	ldp	x0, x1, [sp, #0]
-	ldp	x2, x3, [sp, #16]
-	ldp	x4, x5, [sp, #32]
-	ldp	x6, x7, [sp, #48]
-	ldp	x8, x9, [sp, #64]
-	ldp	x10, x11, [sp, #80]
-	ldp	x12, x13, [sp, #96]
-	ldp	x14, x15, [sp, #112]
-	ldp	x16, x17, [sp, #128]
-	ldp	x18, x30, [sp, #144]
-	add	sp, sp, #SAVE_SIZE
+	restore_caller_saved
+	add	sp, sp, #CALLER_SAVED_SIZE
 	eret
 
 	.text

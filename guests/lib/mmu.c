@@ -9,19 +9,9 @@
 #include "guest/mmu.h"
 #include "guest/runtime.h"
 
-#define PT_ENTRIES	512
 #define L2_TABLES	4
 #define SZ_2M		(1ULL << 21)
 #define SZ_1G		(1ULL << 30)
-
-#define DESC_BLOCK	0x1ULL
-#define DESC_TABLE	0x3ULL
-#define DESC_ATTR(i)	((uint64_t)(i) << 2)
-#define DESC_SH_INNER	(3ULL << 8)
-#define DESC_AF		(1ULL << 10)
-#define DESC_PXN	(1ULL << 53)
-#define DESC_UXN	(1ULL << 54)
-#define DESC_ADDR_MASK	0x0000fffffffff000ULL
 
 /* MAIR_EL1, one byte per enum mem_type. */
 #define MAIR_VALUE	(0x04ULL | 0xffULL << 8 | 0x44ULL << 16 | 0x00ULL << 24)

@@ -4,6 +4,7 @@
  * (fault.c), which may change x0..x30 and ELR_EL1 in the frame (the expected-
  * exception facility and the HVC/SMC-undefined fallback do). Then eret.
  */
+#include "guest/asm_save.h"
 #include "guest/layout.h"
 
 .macro ventry kind
@@ -37,14 +38,7 @@ vectors:
 	ventry	15
 
 exc_common:
-	stp	x2, x3, [sp, #16]
-	stp	x4, x5, [sp, #32]
-	stp	x6, x7, [sp, #48]
-	stp	x8, x9, [sp, #64]
-	stp	x10, x11, [sp, #80]
-	stp	x12, x13, [sp, #96]
-	stp	x14, x15, [sp, #112]
-	stp	x16, x17, [sp, #128]
+	save_x2_x17
 	stp	x18, x19, [sp, #144]
 	stp	x20, x21, [sp, #160]
 	stp	x22, x23, [sp, #176]
@@ -66,14 +60,7 @@ exc_common:
 	ldp	x2, x3, [sp, #FRAME_ELR]
 	msr	elr_el1, x2
 	msr	spsr_el1, x3
-	ldp	x2, x3, [sp, #16]
-	ldp	x4, x5, [sp, #32]
-	ldp	x6, x7, [sp, #48]
-	ldp	x8, x9, [sp, #64]
-	ldp	x10, x11, [sp, #80]
-	ldp	x12, x13, [sp, #96]
-	ldp	x14, x15, [sp, #112]
-	ldp	x16, x17, [sp, #128]
+	restore_x2_x17
 	ldp	x18, x19, [sp, #144]
 	ldp	x20, x21, [sp, #160]
 	ldp	x22, x23, [sp, #176]

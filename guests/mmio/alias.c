@@ -10,15 +10,7 @@
 #include "guest/gic.h"
 #include "alias.h"
 
-#define PT_ENTRIES	512
 #define SZ_1G		(1ULL << 30)
-#define DESC_TABLE	0x3ULL	/* also a level-3 page */
-#define DESC_ATTR(i)	((uint64_t)(i) << 2)
-#define DESC_SH_INNER	(3ULL << 8)
-#define DESC_AF		(1ULL << 10)
-#define DESC_PXN	(1ULL << 53)
-#define DESC_UXN	(1ULL << 54)
-#define DESC_ADDR_MASK	0x0000fffffffff000ULL
 
 static uint64_t alias_l2[PT_ENTRIES] __attribute__((aligned(4096)));
 static uint64_t alias_l3[PT_ENTRIES] __attribute__((aligned(4096)));

@@ -8,12 +8,11 @@
  */
 #include "guest/guest.h"
 #include "guest/gic.h"
+#include "guest/timer.h"
 
 const char guest_name[] = "ticker";
 
 #define VTIMER_INTID_DEFAULT	27	/* PPI 11 */
-#define DT_TIMER_VIRT		2	/* "interrupts" entry: secure phys, phys, virt, hyp */
-#define DT_IRQ_TYPE_PPI		1
 #define CNTV_CTL_ENABLE		(1u << 0)
 
 #define TICK_US			2000
@@ -46,17 +45,6 @@ static void on_irq(uint32_t intid)
 	ticks++;
 }
 
-static void find_vtimer_intid(void)
-{
-	int node = dt_find_compatible("arm,armv8-timer");
-	uint32_t len;
-	const uint8_t *irqs = env.dtb && node >= 0 ? dt_prop(node, "interrupts", &len) : NULL;
-
-	if (irqs && len >= 12 * (DT_TIMER_VIRT + 1) &&
-	    dt_be32(irqs + 12 * DT_TIMER_VIRT) == DT_IRQ_TYPE_PPI)
-		vtimer_intid = GIC_PPI_BASE + dt_be32(irqs + 12 * DT_TIMER_VIRT + 4);
-}
-
 static uint64_t to_us(uint64_t count)
 {
 	return count * 1000000 / timer_freq();
@@ -70,7 +58,7 @@ void guest_main(void)
 		check("ticker-gic-init", false);
 		return;
 	}
-	find_vtimer_intid();
+	timer_dt_virt_intid(&vtimer_intid);	/* else VTIMER_INTID_DEFAULT */
 	irq_set_handler(on_irq);
 	gic_irq_enable(vtimer_intid);
 	period = timer_freq() * TICK_US / 1000000;

@@ -10,12 +10,11 @@
  */
 #include "guest/gic.h"
 #include "guest/guest.h"
+#include "guest/timer.h"
 
 const char guest_name[] = "timer";
 
 #define VTIMER_INTID_DEFAULT	27	/* PPI 11 */
-#define DT_TIMER_VIRT		2	/* "interrupts" entry: secure phys, phys, virt, hyp */
-#define DT_IRQ_TYPE_PPI		1
 
 #define CNTV_CTL_ENABLE		(1u << 0)
 #define CNTV_CTL_IMASK		(1u << 1)
@@ -109,14 +108,7 @@ static void timer_stop(void)
 /* The virtual timer's INTID from the DT's "arm,armv8-timer" node, else PPI 11. */
 static void find_vtimer_intid(void)
 {
-	int node = dt_find_compatible("arm,armv8-timer");
-	uint32_t len;
-	const uint8_t *irqs = env.dtb && node >= 0 ? dt_prop(node, "interrupts", &len) : NULL;
-
-	if (irqs && len >= 12 * (DT_TIMER_VIRT + 1) &&
-	    dt_be32(irqs + 12 * DT_TIMER_VIRT) == DT_IRQ_TYPE_PPI)
-		vtimer_intid = GIC_PPI_BASE + dt_be32(irqs + 12 * DT_TIMER_VIRT + 4);
-	else
+	if (!timer_dt_virt_intid(&vtimer_intid))
 		printf("NOTE no virtual timer interrupt in the device tree: using INTID %u\n",
 		       vtimer_intid);
 }

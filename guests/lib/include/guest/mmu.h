@@ -18,6 +18,20 @@ enum mem_type {
 	MT_DEVICE_nGnRnE = 3,
 };
 
+/*
+ * Stage-1 VMSAv8-64 descriptor fields (4 KiB granule), for code that builds
+ * tables of its own next to the runtime's (e.g. the mmio guest's alias window).
+ */
+#define PT_ENTRIES	512
+#define DESC_BLOCK	0x1ULL
+#define DESC_TABLE	0x3ULL	/* also a level-3 page */
+#define DESC_ATTR(i)	((uint64_t)(i) << 2)	/* AttrIndx: an enum mem_type */
+#define DESC_SH_INNER	(3ULL << 8)
+#define DESC_AF		(1ULL << 10)
+#define DESC_PXN	(1ULL << 53)
+#define DESC_UXN	(1ULL << 54)
+#define DESC_ADDR_MASK	0x0000fffffffff000ULL
+
 struct mmu_regs {
 	uint64_t mair, tcr, ttbr0;
 };
