@@ -1,7 +1,8 @@
 // deps: src/devices/vpl061.c
 /*
  * Emulated PL061 GPIO: registers, GPIODATA address masking, interrupt detection, output
- * callbacks, bad accesses, and a randomized run against a line-by-line reference model.
+ * callbacks, bad accesses, a randomized run against a line-by-line reference model, and
+ * hostile byte streams through both (also a libFuzzer entry, KEEL_LIBFUZZER).
  * Offsets and ID values are from the PrimeCell GPIO (PL061) TRM, written as literals here
  * so the test does not just repeat the header.
  */
@@ -667,6 +668,98 @@ static void test_vpl061_random_vs_reference(void **state)
 	}
 }
 
+/* ---------------------------------------------------------------- hostile byte streams */
+
+/* What the model must accept, stated independently of it. */
+static bool ref_access_ok(uint64_t off, unsigned size)
+{
+	return (size == 1 || size == 2 || size == 4) && off < 0x1000 && off % 4 == 0;
+}
+
+/*
+ * Run a guest-chosen byte stream against the model and the reference, 4 bytes per
+ * operation: op, two offset bytes, value. Offsets with bit 15 set are taken raw (out of
+ * the window, unaligned), the rest are aligned into the window so registers get hit.
+ * Also a libFuzzer entry: build this file with -DKEEL_LIBFUZZER (see the end).
+ */
+static void fuzz_run(const uint8_t *data, size_t len)
+{
+	static const unsigned sizes[8] = { 1, 2, 4, 8, 0, 3, 1, 4 };
+	struct vpl061 g;
+	struct capture c;
+	struct ref r;
+
+	rng_state = 0x243f6a8885a308d3ull;
+	init(&g, &c);
+	memset(&r, 0, sizeof(r));
+	for (size_t i = 0; i + 4 <= len; i += 4) {
+		uint8_t op = data[i], v = data[i + 3];
+		uint64_t off = data[i + 1] | (uint64_t)data[i + 2] << 8;
+		unsigned size = sizes[(op >> 2) & 7];
+		uint64_t got = 0x1234;
+
+		if ((op & 3) == 0) {
+			unsigned line = data[i + 1];
+			int rc = vpl061_set_input(&g, line, v & 1);
+
+			assert_int_equal(rc, line < 8 ? 0 : KE_INVAL);
+			if (line < 8) {
+				r.in[line] = v & 1;
+				ref_settle(&r);
+			}
+			check_against_ref(&g, &c, &r);
+			continue;
+		}
+		if (!(off & 0x8000))
+			off = off & 0xffc;
+		if (op & 0x20) {
+			int rc = vpl061_read(&g, off, size, &got);
+
+			if (!ref_access_ok(off, size)) {
+				assert_int_equal(rc, KE_INVAL);
+				assert_int_equal(got, 0x1234);
+			} else {
+				assert_int_equal(rc, 0);
+				assert_int_equal(got, ref_read(&r, off));
+			}
+		} else {
+			/* The upper value bits come from op: only PWDATA[7:0] may count. */
+			uint64_t wide = (uint64_t)op << 56 | (uint64_t)op << 24 | v;
+			int rc = vpl061_write(&g, off, size, wide);
+
+			assert_int_equal(rc, ref_access_ok(off, size) ? 0 : KE_INVAL);
+			if (rc == 0)
+				ref_write(&r, off, v);
+		}
+		check_against_ref(&g, &c, &r);
+	}
+}
+
+static void test_vpl061_hostile_streams(void **state)
+{
+	uint8_t buf[512];
+
+	for (unsigned n = 0; n < 400; n++) {
+		rng_state = (n + 1) * 0xd1b54a32d192ed03ull;
+		for (unsigned i = 0; i < sizeof(buf); i++)
+			buf[i] = (uint8_t)rng();
+		fuzz_run(buf, sizeof(buf));
+	}
+}
+
+#ifdef KEEL_LIBFUZZER
+/*
+ * clang -fsanitize=fuzzer,address,undefined -DKEEL_LIBFUZZER -DKEEL_HOST -Iinclude \
+ *	tests/unit/test_vpl061.c src/devices/vpl061.c -lcmocka -o fuzz_vpl061
+ * A mismatch fails a cmocka assertion outside a test, which exits: libFuzzer reports it.
+ */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	fuzz_run(data, len);
+	return 0;
+}
+#else
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -683,7 +776,9 @@ int main(void)
 		cmocka_unit_test(test_vpl061_outputs_seen_by_detection),
 		cmocka_unit_test(test_vpl061_bad_accesses),
 		cmocka_unit_test(test_vpl061_random_vs_reference),
+		cmocka_unit_test(test_vpl061_hostile_streams),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
+#endif
