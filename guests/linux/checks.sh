@@ -18,6 +18,13 @@
 #   ipis            every CPU received IPIs during it (more than one CPU only)
 #   dmesg-clean     the kernel log has no warning, bug, oops or stall report, and no
 #                   complaint that the CPUs' ID registers differ
+#   modules         /init loaded every module of keel.load the kernel does not build in
+#
+# run_virtio_checks [BYTES MD5] (keel.test=virtio) checks the virtio-mmio devices instead:
+#   modules         as above
+#   vda             /dev/vda is a block device that virtio_blk drives, through virtio_mmio
+#   vda-data        md5sum of its first BYTES bytes is MD5 (SKIP without them)
+#   eth0            the network card eth0 exists (ip link) and virtio_net drives it
 # Console input is not checked here: the interactive shell exercises it.
 
 checks_passed=0
@@ -284,7 +291,88 @@ check_dmesg() {
 	fi
 }
 
+# $modules_failed is set by /init's load_modules.
+check_modules() {
+	if [ ! -f "/lib/modules/$(uname -r)/keel.load" ]; then
+		skip modules "the initramfs has no /lib/modules/$(uname -r)/keel.load"
+	elif [ -n "$modules_failed" ]; then
+		fail modules "modprobe failed:$modules_failed"
+	else
+		pass modules
+	fi
+}
+
+# The driver bound to a sysfs device directory, e.g. "virtio_blk".
+driver_of() {
+	link=$(readlink "$1/driver" 2>/dev/null) || return 0
+	echo "${link##*/}"
+}
+
+# A probe may finish after modprobe returns (the disk's partition scan, the network
+# card's registration): wait up to 10 s for a path to appear.
+wait_for() {
+	tries=0
+	while [ ! -e "$1" ] && [ $tries -lt 100 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	[ -e "$1" ]
+}
+
+check_vda() {
+	if ! wait_for /sys/block/vda || [ ! -b /dev/vda ]; then
+		fail vda "no block device vda (/sys/block: $(echo /sys/block/*))"
+		return 1
+	fi
+	drv=$(driver_of /sys/block/vda/device)
+	bus=$(driver_of /sys/block/vda/device/..)
+	note "vda: $(cat /sys/block/vda/size) sectors, driver $drv on $bus"
+	if [ "$drv" = virtio_blk ] && [ "$bus" = virtio-mmio ]; then
+		pass vda
+	else
+		fail vda "vda is driven by '$drv' on '$bus', not virtio_blk on virtio-mmio"
+	fi
+}
+
+# check_vda_data BYTES MD5
+check_vda_data() {
+	if [ -z "$1" ] || [ -z "$2" ]; then
+		skip vda-data "no keel.vda.bytes= and keel.vda.md5= on the command line"
+		return
+	fi
+	got=$(head -c "$1" /dev/vda | md5sum)
+	got=${got%% *}
+	note "vda: md5 of the first $1 bytes $got"
+	if [ "$got" = "$2" ]; then
+		pass vda-data
+	else
+		fail vda-data "md5 of /dev/vda's first $1 bytes is $got, want $2"
+	fi
+}
+
+check_eth0() {
+	if ! wait_for /sys/class/net/eth0 || ! ip link show eth0 >/tmp/eth0 2>&1; then
+		fail eth0 "no network card eth0 (ip link: $(ip -o link 2>&1 | cut -d: -f2 | tr '\n' ' '))"
+		return
+	fi
+	drv=$(driver_of /sys/class/net/eth0/device)
+	note "eth0: $(head -n 1 /tmp/eth0 | cut -d' ' -f3-5), driver $drv"
+	if [ "$drv" = virtio_net ]; then
+		pass eth0
+	else
+		fail eth0 "eth0 is driven by '$drv', not virtio_net"
+	fi
+}
+
+run_virtio_checks() {
+	check_modules
+	check_vda && check_vda_data "$1" "$2"
+	check_eth0
+	check_dmesg
+}
+
 run_checks() {
+	check_modules
 	check_ncpus "$1"
 	[ "$ncpus" -ge 1 ] 2>/dev/null || ncpus=1
 	check_each_cpu_runs

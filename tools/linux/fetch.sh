@@ -2,8 +2,18 @@
 # Fetch the reference Linux guest's parts from Debian 12's arm64 archive, unmodified:
 #   kernel   the newest linux-image-6.1.0-NN-arm64-unsigned  ->  OUT/Image (+ kernel.config)
 #   busybox  busybox-static                                   ->  OUT/busybox
+#   modules  the named kernel modules and every module they depend on, from the same
+#            kernel package as OUT/Image (OUT/kernel.version names it) -> OUT/modules/
 #
 #   tools/linux/fetch.sh kernel|busybox OUT
+#   tools/linux/fetch.sh modules OUT NAME...
+#
+# modules: OUT/modules/VER/ gets the package's kernel/.../NAME.ko (or .ko.xz) files as
+# they are and its modules.builtin; OUT/modules/keel.load the NAMEs asked for, in order,
+# for /init to load (tools/linux/mkinitramfs.py writes modules.dep). The package has no modules.dep
+# (Debian's postinst runs depmod), so dependencies come from each module's own .modinfo
+# "depends=" list, the one modpost writes and depmod's output agrees with. A NAME the
+# kernel has built in (modules.builtin) needs no file and is kept in keel.load only.
 #
 # The .debs are kept in OUT/debs: once one is there it is used as is and nothing is
 # downloaded again (delete it to move to a newer kernel). Needs only apt-get, apt-cache and
@@ -12,8 +22,9 @@
 # package or name a file the mirror no longer has (Debian replaces kernel ABIs, NN above).
 set -eu
 
-what=${1:?usage: fetch.sh kernel|busybox OUT}
-out=${2:?usage: fetch.sh kernel|busybox OUT}
+what=${1:?usage: fetch.sh kernel|busybox|modules OUT [NAME...]}
+out=${2:?usage: fetch.sh kernel|busybox|modules OUT [NAME...]}
+shift 2
 debs=$out/debs
 KERNEL_RE='^linux-image-6\.1\.0-[0-9]+-arm64-unsigned$'
 
@@ -111,6 +122,71 @@ extract() {
 		die "cannot extract $* from $deb"
 }
 
+# The "depends=" of a module file's .modinfo (NUL-separated key=value strings), commas
+# as spaces. A .ko.xz is read through python3's lzma: no xz tool needed.
+module_depends() {
+	case $1 in
+	*.xz) python3 -c 'import lzma, sys; sys.stdout.buffer.write(lzma.open(sys.argv[1]).read())' "$1" ;;
+	*) cat "$1" ;;
+	esac | tr '\0' '\n' | sed -n 's/^depends=//p' | tr , ' '
+}
+
+# modules NAME...: see the top of this file. The package's module tree is unpacked once
+# into the scratch directory (about 300 MB, removed on exit): one pass over the .deb
+# instead of one per module.
+fetch_modules() {
+	[ $# -gt 0 ] || die "modules: no module names given"
+	[ -f "$out/kernel.version" ] || die "$out/kernel.version not found: run fetch.sh kernel $out first"
+	read -r ver debname <"$out/kernel.version"
+	deb=$debs/$debname
+	[ -f "$deb" ] || die "$deb (named by $out/kernel.version) not found: run fetch.sh kernel $out"
+	extract "$deb" "$scratch" "./lib/modules/$ver/*"
+	src=$scratch/lib/modules/$ver
+	[ -f "$src/modules.builtin" ] || die "$deb has no /lib/modules/$ver/modules.builtin"
+	# Every module file of the package: "<name> <path under $src>" per line, the name as
+	# the kernel spells it: the file name without .ko/.ko.xz, '-' as '_'.
+	(cd "$src" && find kernel -name '*.ko' -o -name '*.ko.xz') |
+		sed 'h; s|.*/||; s/\.ko\(\.xz\)\{0,1\}$//; y/-/_/; G; s/\n/ /' >"$scratch/index"
+	[ -s "$scratch/index" ] || die "$deb has no modules under /lib/modules/$ver/kernel"
+	tree=$scratch/tree
+	mkdir -p "$tree/$ver"
+	cp "$src/modules.builtin" "$tree/$ver/"
+	queue=$(echo "$*" | tr - _)
+	: >"$tree/keel.load"
+	for name in $queue; do echo "$name" >>"$tree/keel.load"; done
+	done_names=" "
+	set -f # module names are words, never patterns
+	while :; do
+		# shellcheck disable=SC2086 # a list of names
+		set -- $queue
+		[ $# -gt 0 ] || break
+		name=$1
+		shift
+		queue=$*
+		case $done_names in *" $name "*) continue ;; esac
+		done_names="$done_names$name "
+		path=$(awk -v n="$name" '$1 == n { print $2; exit }' "$scratch/index")
+		if [ -z "$path" ]; then
+			# modules.builtin lists kernel/.../name.ko for what is built in
+			if sed 's|.*/||; s/\.ko$//' "$src/modules.builtin" | tr - _ | grep -qx "$name"; then
+				say "module $name is built into the kernel"
+				continue
+			fi
+			die "$deb has no module $name (not in /lib/modules/$ver/kernel, not in modules.builtin)"
+		fi
+		mkdir -p "$tree/$ver/$(dirname "$path")"
+		cp "$src/$path" "$tree/$ver/$path"
+		deps=$(module_depends "$src/$path")
+		[ -z "$deps" ] || say "module $name needs $deps"
+		queue="$queue $deps"
+	done
+	set +f
+	rm -rf "$out/modules"
+	mv "$tree" "$out/modules"
+	say "$out/modules/$ver: $(find "$out/modules/$ver" -name '*.ko*' | wc -l) module file(s)" \
+		"for $(tr '\n' ' ' <"$out/modules/keel.load")"
+}
+
 # The 4 bytes at an offset of a file, as hex.
 bytes_at() { od -A n -t x1 -j "$2" -N 4 "$1" | tr -d ' \n'; }
 
@@ -150,7 +226,10 @@ busybox)
 	mv "$scratch/bin/busybox" "$out/busybox"
 	say "$out/busybox: $(basename "$deb")"
 	;;
+modules)
+	fetch_modules "$@"
+	;;
 *)
-	die "unknown part '$what' (kernel or busybox)"
+	die "unknown part '$what' (kernel, busybox or modules)"
 	;;
 esac

@@ -1,8 +1,13 @@
 #!/usr/bin/python3
 """Boot the reference Linux guest in QEMU without keel (at EL1, QEMU's own GIC and timer).
 
-    tools/linux/native.py [--smp 4] [--test poweroff|reboot|heartbeat] [--icount]
+    tools/linux/native.py [--smp 4] [--test poweroff|reboot|heartbeat|virtio] [--icount]
+        [--disk IMG] [--net] [--append ARGS]
     tools/linux/native.py --shell [--smp 4]        # interactive; quit with Ctrl-A X
+
+--disk IMG and --net add a virtio-mmio disk (IMG, raw) and network card (QEMU's user
+network with restrict=on: the guest reaches no network at all). --test virtio runs only
+the checks of those devices (run_virtio_checks in guests/linux/checks.sh) and powers off.
 
 With --test, the guest runs its checks (guests/linux/checks.sh) and the console is shown
 with the host time of each line; the script exits 0 only if the guest said
@@ -35,19 +40,37 @@ UPTIME = re.compile(r"^NOTE uptime (\d+\.\d+) s at /init")
 PASS = re.compile(r"^PASS (\S+)")
 FAIL = re.compile(r"^FAIL (\S+)")
 SUMMARY = re.compile(r"^SUMMARY linux (\d+) passed, (\d+) failed$")
-MIN_PASS = 9  # ncpus, cpu0-runs, timer-5s, sleep-5s, rcu x2, parallel-work, timer-irqs, dmesg
+MIN_PASS = 10  # modules, ncpus, cpu0-runs, timer-5s, sleep-5s, rcu x2, parallel-work,
+#               timer-irqs, dmesg-clean
+MIN_PASS_VIRTIO = 4  # modules, vda, eth0, dmesg-clean (+ vda-data when given its md5)
 
 
-def bootargs(smp, test=None):
+def bootargs(smp, test=None, extra=""):
     args = f"{BOOTARGS} keel.ncpus={smp}"
-    return f"{args} keel.test={test}" if test else args
+    if test:
+        args += f" keel.test={test}"
+    return f"{args} {extra}" if extra else args
 
 
-def native_argv(smp=4, mem="1G", test=None, icount=False, no_reboot=True):
+def virtio_argv(disk=None, net=False):
+    """QEMU options for a virtio-mmio disk (a raw image) and network card. The network
+    is QEMU's user network with restrict=on: no packet leaves QEMU."""
+    argv = []
+    if disk is not None:
+        argv += ["-drive", f"file={str(disk).replace(',', ',,')},if=none,id=d0,format=raw",
+                 "-device", "virtio-blk-device,drive=d0"]
+    if net:
+        argv += ["-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-device,netdev=n0"]
+    return argv
+
+
+def native_argv(smp=4, mem="1G", test=None, icount=False, no_reboot=True, disk=None,
+                net=False, append=""):
     """The QEMU command that boots build/linux's kernel and initramfs without keel."""
     argv = [shutil.which(QEMU) or QEMU, "-M", "virt,gic-version=3", "-cpu", "max", "-nic", "none",
             "-smp", str(smp), "-m", str(mem), "-nographic",
-            "-kernel", str(IMAGE), "-initrd", str(INITRD), "-append", bootargs(smp, test)]
+            "-kernel", str(IMAGE), "-initrd", str(INITRD),
+            "-append", bootargs(smp, test, append)] + virtio_argv(disk, net)
     if icount:
         argv += ["-icount", "shift=0"]
     if no_reboot:
@@ -62,7 +85,8 @@ def missing_files():
 class Report:
     """What the console said, boot by boot."""
 
-    def __init__(self):
+    def __init__(self, min_pass=MIN_PASS):
+        self.min_pass = min_pass
         self.boots = []  # per boot: dict(start=host s, uptime=..., passes, fails, summary)
 
     def feed(self, line, now):
@@ -97,8 +121,8 @@ class Report:
             elif b["summary"] != (len(b["passes"]), 0):
                 out.append(f"boot {n}: SUMMARY {b['summary']} but {len(b['passes'])} PASS "
                            f"and {len(b['fails'])} FAIL lines")
-            if len(b["passes"]) < MIN_PASS:
-                out.append(f"boot {n}: {len(b['passes'])} PASS lines, want {MIN_PASS}+")
+            if len(b["passes"]) < self.min_pass:
+                out.append(f"boot {n}: {len(b['passes'])} PASS lines, want {self.min_pass}+")
         return out
 
 
@@ -129,15 +153,16 @@ def read_console(proc, report, done, deadline, t0):
 def run_checks(args):
     boots = args.boots if args.test == "reboot" else 1
     argv = native_argv(args.smp, args.mem, args.test, args.icount,
-                       no_reboot=args.test != "reboot")
+                       no_reboot=args.test != "reboot", disk=args.disk, net=args.net,
+                       append=args.append)
     print("native: " + " ".join(argv), flush=True)
     t0 = time.monotonic()
     deadline = t0 + args.timeout
-    report = Report()
+    report = Report(MIN_PASS_VIRTIO if args.test == "virtio" else MIN_PASS)
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     try:
-        if args.test == "poweroff":  # QEMU exits by itself
+        if args.test in ("poweroff", "virtio"):  # QEMU exits by itself
             exited = read_console(proc, report, lambda: False, deadline, t0)
         else:  # the guest reboots or runs for ever: stop after enough boots
             exited = read_console(proc, report, lambda: report.complete_boots() >= boots,
@@ -151,7 +176,7 @@ def run_checks(args):
     total = time.monotonic() - t0
 
     problems = report.problems(boots)
-    if args.test == "poweroff" and exited != 0:
+    if args.test in ("poweroff", "virtio") and exited != 0:
         problems.append("QEMU did not exit by itself with status 0 after poweroff -f "
                         f"({'timed out' if exited is None else f'status {exited}'})")
     for n, b in enumerate(report.boots, 1):
@@ -169,11 +194,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smp", type=int, default=4, help="CPUs (default 4)")
     parser.add_argument("--mem", default="1G", help="RAM, QEMU -m syntax (default 1G)")
-    parser.add_argument("--test", choices=["poweroff", "reboot", "heartbeat"],
+    parser.add_argument("--test", choices=["poweroff", "reboot", "heartbeat", "virtio"],
                         default="poweroff", help="what the guest does after its checks")
     parser.add_argument("--boots", type=int, default=2,
                         help="with --test reboot: boots to wait for (default 2)")
     parser.add_argument("--icount", action="store_true", help="QEMU -icount shift=0")
+    parser.add_argument("--disk", type=Path, help="a raw image as a virtio-mmio disk")
+    parser.add_argument("--net", action="store_true",
+                        help="a virtio-mmio network card (user network, restrict=on)")
+    parser.add_argument("--append", default="", help="more kernel command line arguments")
     parser.add_argument("--timeout", type=float, default=300, help="seconds (default 300)")
     parser.add_argument("--shell", action="store_true",
                         help="interactive: no checks verdict, console on this terminal")
@@ -186,7 +215,8 @@ def main():
         return 2
     if args.print_cmd or args.shell:
         argv = native_argv(args.smp, args.mem, None if args.shell else args.test,
-                           args.icount, no_reboot=False)
+                           args.icount, no_reboot=False, disk=args.disk, net=args.net,
+                           append=args.append)
         if args.print_cmd:
             print(" ".join(argv))
             return 0
