@@ -82,8 +82,6 @@ struct vm {
 	const struct vm_config *cfg;
 	const char *name;
 	unsigned id;
-	unsigned nr_ram;
-	struct vm_ram ram[CONFIG_MAX_RAM];	/* ram[0]: the boot region */
 	unsigned ipa_bits;
 	unsigned vmid;
 	struct pt s2;
@@ -110,6 +108,9 @@ struct vm {
 	const struct platform *platform;   /* where its boot modules are, for restarts */
 	bool restart_pending;              /* SYSTEM_RESET: rebuild and start once every vCPU left */
 	unsigned restarts;
+	/* Last: the hot fields above keep offsets that fit the trap path's load immediates. */
+	unsigned nr_ram;
+	struct vm_ram ram[CONFIG_MAX_RAM];	/* ram[0]: the boot region */
 };
 
 extern struct vm vms[KEEL_MAX_VMS];
