@@ -3,6 +3,8 @@
  * device tree, writes and reads back every one, has keel print from a buffer in each
  * (KEEL_HC_CONSOLE_WRITE translates through every region), and checks that the IPAs
  * just past each region abort and that no buffer may run from one region into the next.
+ * Typed 'r' it restarts (PSCI SYSTEM_RESET): each run first checks that what it is about to
+ * write reads 0, so the second run fails if keel left any region of the first run uncleared.
  */
 #include "guest/guest.h"
 
@@ -11,6 +13,7 @@ const char guest_name[] = "regions";
 #define MAX_REGIONS	8
 #define STRIDE		0x10000ULL	/* one word every 64 KiB, and the last one */
 #define SALT		0x5eed0000c0ffee00ULL
+#define UART_FR_RXFE	(1u << 4)	/* PL011 receive FIFO empty */
 
 struct region { uint64_t base, size; };
 
@@ -68,6 +71,15 @@ static void check_rw(unsigned i)
 	char name[32];
 
 	region_scratch(i, &lo, &hi);
+	if (i > 0) {	/* region 0 holds this run's own image, stack and tables */
+		for (a = lo; a + 8 <= hi; a += STRIDE, n++)
+			if (*(volatile uint64_t *)(uintptr_t)a && !bad++)
+				first_bad = a;
+		snprintf(name, sizeof(name), "region-%u-zero", i);
+		checkf(name, bad == 0, "%lu of %lu words not 0 at start, first at 0x%lx",
+		       (unsigned long)bad, (unsigned long)n, (unsigned long)first_bad);
+		n = bad = 0;
+	}
 	for (a = lo; a + 8 <= hi; a += STRIDE)
 		*(volatile uint64_t *)(uintptr_t)a = pattern(a);
 	*(volatile uint64_t *)(uintptr_t)(hi - 8) = pattern(hi - 8);
@@ -131,6 +143,13 @@ static void check_gaps(void)
 	       "did not abort", wrong, probed);
 }
 
+static char console_getc(void)
+{
+	while (mmio_read32(env.uart_base + UART_FR) & UART_FR_RXFE)
+		delay_us(1000);	/* each poll is an exit to keel */
+	return (char)mmio_read32(env.uart_base + UART_DR);
+}
+
 void guest_main(void)
 {
 	regions_find();
@@ -141,4 +160,10 @@ void guest_main(void)
 	for (unsigned i = 0; i < nr_regions; i++)
 		check_hypercall(i);
 	check_gaps();
+	printf("REGIONS type r to restart, anything else to end\n");
+	if (console_getc() != 'r')
+		return;
+	printf("SUMMARY %s %u passed, %u failed\n", guest_name, checks_passed(), checks_failed());
+	hvc0(PSCI_SYSTEM_RESET);
+	checkf("system-reset", false, "PSCI SYSTEM_RESET returned");
 }

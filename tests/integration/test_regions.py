@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from keelvm import (CONFIG_ERROR, CONFIG_ERROR_TIMEOUT, GUEST_LINE, ROOT, TIMEOUT_SCALE,
-                    check_keel_healthy,
+from keelvm import (CONFIG_ERROR, CONFIG_ERROR_TIMEOUT, GUEST_LINE, GUEST_START, ROOT,
+                    TIMEOUT_SCALE, check_keel_healthy,
                     check_vm_passed, guest_lines)
 
 # As in tests/integration/configs/regions.dts: (IPA, size, phys), region 0 first.
@@ -20,15 +20,34 @@ KEEL_BOOT_REGION = re.compile(r"^\(keel\) vm regions: id \d+, .* MiB RAM at IPA 
                               r"\(PA 0x([0-9a-f]+)\)")
 KEEL_REGION = re.compile(r"^\(keel\) vm regions: RAM region (\d+): (\d+) MiB at IPA "
                          r"0x([0-9a-f]+) \(PA 0x([0-9a-f]+)\)(, phys)?$")
-# every region but the boot one ends where the guest's buffer may run past it: 1 + 4 + 4 + 3 + 1
-MIN_PASS = 13
+# found, rw per region, console write per region; zero and write-past-end for each region
+# but the boot one (its scratch ends below the device tree); gaps: 1 + 4 + 4 + 3 + 3 + 1
+MIN_PASS = 16
+
+
+REGIONS_PROMPT = re.compile(r"^\[regions\] REGIONS type r to restart")
+REGIONS_RESTARTING = re.compile(r"^\(keel\) vm regions: restarting\b")
 
 
 def test_regions(keel):
+    """Every region works, twice: typed 'r' the guest restarts, and its second run must find
+    every region other than the boot one cleared (region-N-zero) before it writes again."""
     run = keel("regions.dts")
+    run.wait_for(REGIONS_PROMPT, "the first run's prompt")
+    run.child.send("r")
+    run.wait_for(REGIONS_RESTARTING, "'(keel) vm regions: restarting'")
+    run.wait_for(REGIONS_PROMPT, "the second run's prompt")
+    run.child.send("q")
     lines = run.finish()
-    check_vm_passed(lines, "regions", "regions", min_pass=MIN_PASS, session=run)
-    texts = guest_lines(lines, "regions")
+    starts = [i for i, line in enumerate(lines)
+              if (m := GUEST_LINE.match(line)) and m.group(1) == "regions" and
+              GUEST_START.match(m.group(2))]
+    if len(starts) != 2:
+        run.fail(f"VM regions: {len(starts)} 'GUEST regions start' lines, want 2")
+    check_vm_passed(lines[starts[0]:starts[1]], "regions", "regions", min_pass=MIN_PASS,
+                    session=run, powered_off=False)
+    check_vm_passed(lines[starts[1]:], "regions", "regions", min_pass=MIN_PASS, session=run)
+    texts = guest_lines(lines[starts[1]:], "regions")
 
     seen = [(int(m.group(2), 16), int(m.group(3), 16))
             for m in map(GUEST_REGION.match, texts) if m]
