@@ -121,7 +121,8 @@ extern bool keel_poweroff_when_idle;
 /*
  * Claim, before any VM is created, the physical memory of every phys region of cfg, so
  * that no VM's other RAM can take it first. vm_create claims what is still unclaimed.
- * On failure err says which VM, region and why ("<vm>: ...").
+ * On failure *vm_name is the VM whose region it is, and err says which region and why
+ * (KE_RANGE: not all in keel's RAM; KE_EXIST: some of it is used).
  */
 must_check int vm_claim_phys(const struct keel_config *cfg, char *err, size_t errlen,
 			     const char **vm_name);

@@ -158,13 +158,18 @@ static int vm_claim_region(const struct vm_config *cfg, unsigned i, char *err, s
 
 int vm_claim_phys(const struct keel_config *cfg, char *err, size_t errlen, const char **vm_name)
 {
+	int ret;
+
 	for (unsigned k = 0; k < cfg->nr_vms; k++)
-		for (unsigned i = 0; i < cfg->vms[k].nr_ram; i++)
-			if (cfg->vms[k].ram[i].phys && !vm_phys_claimed[k][i] &&
-			    vm_claim_region(&cfg->vms[k], i, err, errlen)) {
+		for (unsigned i = 0; i < cfg->vms[k].nr_ram; i++) {
+			if (!cfg->vms[k].ram[i].phys || vm_phys_claimed[k][i])
+				continue;
+			ret = vm_claim_region(&cfg->vms[k], i, err, errlen);
+			if (ret) {
 				*vm_name = cfg->vms[k].name;
-				return KE_EXIST;
+				return ret;
 			}
+		}
 	return KE_OK;
 }
 
@@ -188,8 +193,10 @@ static int vm_alloc_region(struct vm *vm, unsigned i, char *err, size_t errlen)
 	struct vm_ram *r = &vm->ram[i];
 
 	if (c->phys) {
-		if (!vm_phys_claimed[vm->id][i] && vm_claim_region(vm->cfg, i, err, errlen))
-			return KE_EXIST;
+		int ret = vm_phys_claimed[vm->id][i] ? KE_OK : vm_claim_region(vm->cfg, i, err, errlen);
+
+		if (ret)
+			return ret;
 		r->pa = c->ipa;
 	} else if (palloc_alloc(&keel_palloc, npages, align, &r->pa) &&
 		   (align == SZ_2M || palloc_alloc(&keel_palloc, npages, SZ_2M, &r->pa))) {
