@@ -5,14 +5,18 @@
  * Owns: struct keel_config, filled and fully validated by config_parse(); callers may rely
  * on everything below without re-checking:
  *  - 1 <= nr_vms <= KEEL_MAX_VMS, vms[i].id == i, names unique, 1..31 chars of [a-z0-9_-];
- *  - ram_base/ram_size 2 MiB aligned, ram_size >= 2 MiB, RAM end <= 1 << max_ipa_bits;
+ *  - 1 <= nr_ram <= CONFIG_MAX_RAM regions, each 2 MiB aligned, >= 2 MiB, ending at or
+ *    below 1 << max_ipa_bits, overlapping no other region of the VM; ram_base/ram_size
+ *    are ram[0] (the boot region: kernel, initrd and device tree go there);
+ *  - a phys region (IPA = PA) overlaps no phys region of another VM;
  *  - 1 <= nr_vcpus <= KEEL_MAX_VCPUS; every vcpu_pcpu[] < nr_pcpus, and no physical CPU is
  *    used by two vCPUs (of any VMs): each physical CPU runs at most one vCPU;
  *  - kernel non-empty; RAW: load_offset 4 KiB aligned and below the device tree region
  *    (< ram_size - VM_LOAD_DTB_REGION, keel/vm_load.h); LINUX: load_offset 0 (the Image
  *    header's text_offset is checked when the VM is created: it needs the module's bytes);
  *  - the 4 KiB windows at uart_base and (if has_testdev) testdev_base are 4 KiB aligned,
- *    below the IPA limit, and overlap neither RAM nor each other.
+ *    below the IPA limit, and overlap neither RAM nor each other; no region overlaps
+ *    the virtual GIC.
  * Boot module names (kernel, initrd, dtb) are not looked up here: the loader does that.
  */
 #ifndef KEEL_CONFIG_H
@@ -25,6 +29,7 @@
 #define VM_NAME_MAX         32
 #define CONFIG_STR_MAX      64
 #define CONFIG_BOOTARGS_MAX 512
+#define CONFIG_MAX_RAM      8	/* memory regions per VM */
 
 #define CONFIG_DEFAULT_UART 0x09000000ULL
 #define CONFIG_DEVICE_SIZE  PAGE_SIZE	/* every emulated device window */
@@ -39,10 +44,18 @@ enum kernel_format {
 	KERNEL_FORMAT_RAW,	/* flat binary, loaded at ram_base + load_offset */
 };
 
+/* One region of a VM's RAM. phys: keel gives it the physical memory at PA = ipa. */
+struct config_ram {
+	uint64_t ipa, size;
+	bool phys;
+};
+
 struct vm_config {
 	unsigned id;				/* index in the config, 0.. */
 	char name[VM_NAME_MAX];
-	uint64_t ram_base, ram_size;		/* IPA */
+	uint64_t ram_base, ram_size;		/* IPA of the boot region: ram[0] */
+	unsigned nr_ram;
+	struct config_ram ram[CONFIG_MAX_RAM];	/* ram[0] first, then in config order */
 	unsigned nr_vcpus;
 	unsigned vcpu_pcpu[KEEL_MAX_VCPUS];	/* physical CPU (keel CPU index) of each vCPU */
 	char kernel[CONFIG_STR_MAX];		/* boot module name */

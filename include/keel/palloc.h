@@ -55,6 +55,13 @@ must_check int palloc_reserve(struct palloc *pa, uint64_t base, uint64_t size);
 must_check int palloc_alloc(struct palloc *pa, uint64_t npages, uint64_t align, uint64_t *pa_out);
 
 /*
+ * Allocates exactly the npages pages at base. KE_INVAL if base is not page-aligned or
+ * npages is 0, KE_RANGE if they are not all in one region's allocatable pages (outside
+ * the RAM keel was given, or over a bitmap), KE_EXIST, changing nothing, if any of them
+ * is used (keel's image, reserved memory, an earlier allocation).
+ */
+must_check int palloc_alloc_at(struct palloc *pa, uint64_t base, uint64_t npages);
+/*
  * Frees npages pages at base. KE_INVAL, changing nothing, if base is not page-aligned,
  * npages is 0, or any page is not allocated or not in a region (a double free).
  */

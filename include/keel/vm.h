@@ -1,9 +1,10 @@
 /*
  * Virtual machines and their vCPUs.
  *
- * A VM owns one contiguous, 2 MiB aligned block of physical RAM mapped at its
- * configured IPA through its own stage-2 tables, its emulated devices and its
- * vCPUs. In this version every vCPU is pinned to its own physical CPU (the
+ * A VM owns its RAM regions (1 to CONFIG_MAX_RAM, each a contiguous, 2 MiB
+ * aligned block of physical RAM mapped at its configured IPA through its own
+ * stage-2 tables; a phys region's PA is its IPA), its emulated devices and its
+ * vCPUs. ram[0] is the boot region: the kernel, initrd and device tree go there. In this version every vCPU is pinned to its own physical CPU (the
  * configuration guarantees no two vCPUs share one), so a vCPU's EL1 state
  * only moves when the vCPU starts or stops.
  *
@@ -72,11 +73,15 @@ struct vcpu {
 	struct vcpu_stats stats;
 };
 
+/* One region of a VM's RAM: [ipa, ipa + size) is the physical [pa, pa + size). */
+struct vm_ram {
+	uint64_t ipa, size, pa;
+};
+
 struct vm {
 	const struct vm_config *cfg;
 	const char *name;
 	unsigned id;
-	uint64_t ram_ipa, ram_size, ram_pa;
 	unsigned ipa_bits;
 	unsigned vmid;
 	struct pt s2;
@@ -103,6 +108,9 @@ struct vm {
 	const struct platform *platform;   /* where its boot modules are, for restarts */
 	bool restart_pending;              /* SYSTEM_RESET: rebuild and start once every vCPU left */
 	unsigned restarts;
+	/* Last: the hot fields above keep offsets that fit the trap path's load immediates. */
+	unsigned nr_ram;
+	struct vm_ram ram[CONFIG_MAX_RAM];	/* ram[0]: the boot region */
 };
 
 extern struct vm vms[KEEL_MAX_VMS];
@@ -110,6 +118,14 @@ extern unsigned nr_vms;
 extern bool keel_poweroff_when_idle;
 
 /* Build a VM from its configuration: memory, stage 2, devices, images, device tree. */
+/*
+ * Claim, before any VM is created, the physical memory of every phys region of cfg, so
+ * that no VM's other RAM can take it first. vm_create claims what is still unclaimed.
+ * On failure *vm_name is the VM whose region it is, and err says which region and why
+ * (KE_RANGE: not all in keel's RAM; KE_EXIST: some of it is used).
+ */
+must_check int vm_claim_phys(const struct keel_config *cfg, char *err, size_t errlen,
+			     const char **vm_name);
 must_check int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform *p,
 			 char *err, size_t errlen);
 /* Power on vCPU 0 at the kernel entry point. */
@@ -118,7 +134,8 @@ void vm_start(struct vm *vm);
 void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Stop the VM, then start it again from its original images with its RAM cleared. */
 void vm_reset(struct vm *vm, const char *why);
-/* Translate a guest RAM range to physical: false unless [ipa, ipa+size) is wholly in RAM. */
+/* Translate a guest RAM range to physical: false unless [ipa, ipa+size) is wholly inside
+ * one RAM region (two regions adjacent in IPA need not be in PA). */
 bool vm_ipa_to_pa(const struct vm *vm, uint64_t ipa, uint64_t size, uint64_t *pa);
 /* Access to device d (from vm_find_device) at ipa: KE_INVAL if the device refuses it
  * (offset, size, read-only register) or it does not fit in d's window. */

@@ -35,7 +35,7 @@ static const char *const cfg_root_props[] = {
 
 static const char *const cfg_vm_props[] = {
 	"compatible", "memory", "cpus", "cpu-affinity", "kernel", "kernel-format",
-	"load-offset", "initrd", "bootargs", "dtb", "uart", "test-device",
+	"load-offset", "initrd", "bootargs", "dtb", "uart", "test-device", "memory-phys",
 };
 
 /* Writes "<file>: <path>: <message>" (no path if empty) and returns ret. */
@@ -175,35 +175,100 @@ static int cfg_check_name(const struct cfg_ctx *c, const char *name, int len)
 	return 0;
 }
 
+/* "memory" for a VM of one region, "memory region <i>" (0-based) for a VM of several. */
+static const char *cfg_region_what(const struct vm_config *vm, unsigned i, char *buf, size_t n)
+{
+	if (vm->nr_ram == 1)
+		return "memory";
+	snprintf(buf, n, "memory region %u", i);
+	return buf;
+}
+
+static int cfg_check_region(const struct cfg_ctx *c, const struct vm_config *vm, unsigned i)
+{
+	const struct config_ram *r = &vm->ram[i];
+	char buf[32];
+	const char *what = cfg_region_what(vm, i, buf, sizeof(buf));
+
+	if (r->size < CFG_RAM_ALIGN)
+		return cfg_fail(c, KE_INVAL, "%s size 0x%llx is below 2 MiB; give at least 2 MiB",
+				what, ull(r->size));
+	if (!IS_ALIGNED(r->ipa, CFG_RAM_ALIGN) || !IS_ALIGNED(r->size, CFG_RAM_ALIGN))
+		return cfg_fail(c, KE_INVAL, "%s base 0x%llx and size 0x%llx must both be 2 MiB "
+				"aligned; round them to 0x200000", what, ull(r->ipa), ull(r->size));
+	if (!cfg_range_fits(r->ipa, r->size))
+		return cfg_fail(c, KE_RANGE, "%s 0x%llx + 0x%llx wraps past the end of the "
+				"address space; lower the base or the size", what,
+				ull(r->ipa), ull(r->size));
+	if (cfg_above_ipa(c, r->ipa, r->size))
+		return cfg_fail(c, KE_RANGE, "%s ends at 0x%llx, above the %u-bit IPA space of "
+				"this machine (0x%llx); lower the base or the size", what,
+				ull(r->ipa + r->size), c->ipa_bits, ull(1ULL << c->ipa_bits));
+	for (unsigned j = 0; j < i; j++)
+		if (cfg_overlap(r->ipa, r->size, vm->ram[j].ipa, vm->ram[j].size))
+			return cfg_fail(c, KE_RANGE, "memory region %u 0x%llx-0x%llx overlaps memory "
+					"region %u 0x%llx-0x%llx; give each region its own IPA range",
+					i, ull(r->ipa), ull(r->ipa + r->size - 1), j,
+					ull(vm->ram[j].ipa), ull(vm->ram[j].ipa + vm->ram[j].size - 1));
+	return 0;
+}
+
+/* memory-phys = <i ...>: the regions (0-based) whose IPA is also their physical address. */
+static int cfg_parse_memory_phys(const struct cfg_ctx *c, int node, struct vm_config *vm)
+{
+	const fdt32_t *v;
+	int len;
+
+	v = fdt_getprop(c->fdt, node, "memory-phys", &len);
+	if (!v)
+		return 0;
+	if (len <= 0 || len % (int)sizeof(fdt32_t))
+		return cfg_fail(c, KE_INVAL, "memory-phys must be a list of region indexes, one cell "
+				"each, e.g. memory-phys = <1>");
+	for (int k = 0; k < len / (int)sizeof(fdt32_t); k++) {
+		uint32_t i = fdt32_ld(&v[k]);
+
+		if (i >= vm->nr_ram)
+			return cfg_fail(c, KE_RANGE, "memory-phys names region %u but memory has %u "
+					"region(s), 0-%u; give the index of a <base size> pair of "
+					"memory", i, vm->nr_ram, vm->nr_ram - 1);
+		if (vm->ram[i].phys)
+			return cfg_fail(c, KE_INVAL, "memory-phys names region %u twice; name each "
+					"region once", i);
+		vm->ram[i].phys = true;
+	}
+	return 0;
+}
+
 static int cfg_parse_memory(const struct cfg_ctx *c, int node, struct vm_config *vm)
 {
-	const void *v;
-	int len;
+	const fdt32_t *v;
+	unsigned pair = c->ac + c->sc;
+	int len, r;
 
 	v = fdt_getprop(c->fdt, node, "memory", &len);
 	if (!v)
 		return cfg_fail(c, KE_NOENT, "no memory property; add memory = <base size>, the IPA "
 				"range of the VM's RAM");
-	if ((unsigned)len != (c->ac + c->sc) * sizeof(fdt32_t))
+	if (len <= 0 || (unsigned)len % (pair * sizeof(fdt32_t)))
 		return cfg_fail(c, KE_INVAL, "memory must be <base size> in %u + %u cells "
-				"(#address-cells, #size-cells of /); it is %d bytes", c->ac, c->sc, len);
-	vm->ram_base = platform_dt_number(v, c->ac);
-	vm->ram_size = platform_dt_number((const fdt32_t *)v + c->ac, c->sc);
-	if (vm->ram_size < CFG_RAM_ALIGN)
-		return cfg_fail(c, KE_INVAL, "memory size 0x%llx is below 2 MiB; give at least 2 MiB",
-				ull(vm->ram_size));
-	if (!IS_ALIGNED(vm->ram_base, CFG_RAM_ALIGN) || !IS_ALIGNED(vm->ram_size, CFG_RAM_ALIGN))
-		return cfg_fail(c, KE_INVAL, "memory base 0x%llx and size 0x%llx must both be 2 MiB "
-				"aligned; round them to 0x200000", ull(vm->ram_base), ull(vm->ram_size));
-	if (!cfg_range_fits(vm->ram_base, vm->ram_size))
-		return cfg_fail(c, KE_RANGE, "memory 0x%llx + 0x%llx wraps past the end of the "
-				"address space; lower the base or the size",
-				ull(vm->ram_base), ull(vm->ram_size));
-	if (cfg_above_ipa(c, vm->ram_base, vm->ram_size))
-		return cfg_fail(c, KE_RANGE, "memory ends at 0x%llx, above the %u-bit IPA space of "
-				"this machine (0x%llx); lower the base or the size",
-				ull(vm->ram_base + vm->ram_size), c->ipa_bits, ull(1ULL << c->ipa_bits));
-	return 0;
+				"(#address-cells, #size-cells of /), one pair per region; it is %d "
+				"bytes", c->ac, c->sc, len);
+	if ((unsigned)len / (pair * sizeof(fdt32_t)) > CONFIG_MAX_RAM)
+		return cfg_fail(c, KE_NOTSUP, "memory has %u regions but a VM has at most %d; "
+				"merge adjacent regions or give fewer",
+				(unsigned)len / (pair * (unsigned)sizeof(fdt32_t)), CONFIG_MAX_RAM);
+	vm->nr_ram = (unsigned)len / (pair * sizeof(fdt32_t));
+	for (unsigned i = 0; i < vm->nr_ram; i++) {
+		vm->ram[i].ipa = platform_dt_number(v + i * pair, c->ac);
+		vm->ram[i].size = platform_dt_number(v + i * pair + c->ac, c->sc);
+		r = cfg_check_region(c, vm, i);
+		if (r)
+			return r;
+	}
+	vm->ram_base = vm->ram[0].ipa;
+	vm->ram_size = vm->ram[0].size;
+	return cfg_parse_memory_phys(c, node, vm);
 }
 
 /* cpus and cpu-affinity. *pinned: cpu-affinity given (vcpu_pcpu[] filled). */
@@ -326,10 +391,12 @@ static int cfg_check_window(const struct cfg_ctx *c, const struct vm_config *vm,
 	if (!cfg_range_fits(base, CONFIG_DEVICE_SIZE) || cfg_above_ipa(c, base, CONFIG_DEVICE_SIZE))
 		return cfg_fail(c, KE_RANGE, "%s 0x%llx is above the %u-bit IPA space of this "
 				"machine; move it lower", prop, ull(base), c->ipa_bits);
-	if (cfg_overlap(base, CONFIG_DEVICE_SIZE, vm->ram_base, vm->ram_size))
-		return cfg_fail(c, KE_RANGE, "%s 0x%llx-0x%llx overlaps the VM's RAM 0x%llx-0x%llx; "
-				"move it outside RAM", prop, ull(base), ull(base + CONFIG_DEVICE_SIZE - 1),
-				ull(vm->ram_base), ull(vm->ram_base + vm->ram_size - 1));
+	for (unsigned i = 0; i < vm->nr_ram; i++)
+		if (cfg_overlap(base, CONFIG_DEVICE_SIZE, vm->ram[i].ipa, vm->ram[i].size))
+			return cfg_fail(c, KE_RANGE, "%s 0x%llx-0x%llx overlaps the VM's RAM "
+					"0x%llx-0x%llx; move it outside RAM", prop, ull(base),
+					ull(base + CONFIG_DEVICE_SIZE - 1), ull(vm->ram[i].ipa),
+					ull(vm->ram[i].ipa + vm->ram[i].size - 1));
 	return 0;
 }
 
@@ -360,28 +427,37 @@ static int cfg_parse_devices(const struct cfg_ctx *c, int node, struct vm_config
 }
 
 /* The virtual GIC's windows are fixed: RAM and the other devices must stay clear of them. */
-static int cfg_check_gic(const struct cfg_ctx *c, const struct vm_config *vm)
+static int cfg_check_gic_one(const struct cfg_ctx *c, const struct vm_config *vm,
+			     const char *what, uint64_t base, uint64_t size)
 {
-	const struct { const char *what; uint64_t base, size; } used[] = {
-		{ "memory", vm->ram_base, vm->ram_size },
-		{ "uart", vm->uart_base, CONFIG_DEVICE_SIZE },
-		{ "test-device", vm->testdev_base, vm->has_testdev ? CONFIG_DEVICE_SIZE : 0 },
-	};
 	uint64_t gicr_size = vm->nr_vcpus * CONFIG_GICR_STRIDE;
 
-	for (unsigned i = 0; i < ARRAY_SIZE(used); i++) {
-		if (!used[i].size)
-			continue;
-		if (cfg_overlap(used[i].base, used[i].size, CONFIG_GICD_BASE, CONFIG_GICD_SIZE) ||
-		    cfg_overlap(used[i].base, used[i].size, CONFIG_GICR_BASE, gicr_size))
-			return cfg_fail(c, KE_RANGE, "%s 0x%llx-0x%llx overlaps the virtual GIC "
-					"(distributor 0x%llx-0x%llx, redistributors 0x%llx-0x%llx); "
-					"move it", used[i].what, ull(used[i].base),
-					ull(used[i].base + used[i].size - 1), ull(CONFIG_GICD_BASE),
-					ull(CONFIG_GICD_BASE + CONFIG_GICD_SIZE - 1), ull(CONFIG_GICR_BASE),
-					ull(CONFIG_GICR_BASE + gicr_size - 1));
-	}
+	if (!size)
+		return 0;
+	if (cfg_overlap(base, size, CONFIG_GICD_BASE, CONFIG_GICD_SIZE) ||
+	    cfg_overlap(base, size, CONFIG_GICR_BASE, gicr_size))
+		return cfg_fail(c, KE_RANGE, "%s 0x%llx-0x%llx overlaps the virtual GIC "
+				"(distributor 0x%llx-0x%llx, redistributors 0x%llx-0x%llx); "
+				"move it", what, ull(base), ull(base + size - 1), ull(CONFIG_GICD_BASE),
+				ull(CONFIG_GICD_BASE + CONFIG_GICD_SIZE - 1), ull(CONFIG_GICR_BASE),
+				ull(CONFIG_GICR_BASE + gicr_size - 1));
 	return 0;
+}
+
+/* The virtual GIC's windows are fixed: RAM and the other devices must stay clear of them. */
+static int cfg_check_gic(const struct cfg_ctx *c, const struct vm_config *vm)
+{
+	char buf[32];
+	int r = 0;
+
+	for (unsigned i = 0; i < vm->nr_ram && !r; i++)
+		r = cfg_check_gic_one(c, vm, cfg_region_what(vm, i, buf, sizeof(buf)),
+				      vm->ram[i].ipa, vm->ram[i].size);
+	if (!r)
+		r = cfg_check_gic_one(c, vm, "uart", vm->uart_base, CONFIG_DEVICE_SIZE);
+	if (!r && vm->has_testdev)
+		r = cfg_check_gic_one(c, vm, "test-device", vm->testdev_base, CONFIG_DEVICE_SIZE);
+	return r;
 }
 
 static int cfg_parse_vm(struct cfg_ctx *c, int node, struct vm_config *vm, bool *pinned)
@@ -560,6 +636,30 @@ static int cfg_check_unique(const struct cfg_ctx *c, const struct keel_config *c
 	return 0;
 }
 
+/* Two VMs cannot both own the physical memory at one address. */
+static int cfg_check_phys(const struct cfg_ctx *c, const struct keel_config *cfg,
+			  const struct vm_config *vm)
+{
+	for (unsigned i = 0; i < vm->nr_ram; i++) {
+		const struct config_ram *r = &vm->ram[i];
+
+		if (!r->phys)
+			continue;
+		for (unsigned k = 0; k < cfg->nr_vms; k++)
+			for (unsigned j = 0; j < cfg->vms[k].nr_ram; j++) {
+				const struct config_ram *o = &cfg->vms[k].ram[j];
+
+				if (o->phys && cfg_overlap(r->ipa, r->size, o->ipa, o->size))
+					return cfg_fail(c, KE_EXIST, "phys memory region %u at PA "
+							"0x%llx-0x%llx overlaps phys memory region %u "
+							"of /%s; physical memory has one owner, so move "
+							"one of them", i, ull(r->ipa),
+							ull(r->ipa + r->size - 1), j, cfg->vms[k].name);
+			}
+	}
+	return 0;
+}
+
 static int cfg_parse_vms(struct cfg_ctx *c, struct keel_config *cfg, bool *pinned)
 {
 	unsigned n = 0;
@@ -580,6 +680,8 @@ static int cfg_parse_vms(struct cfg_ctx *c, struct keel_config *cfg, bool *pinne
 		r = cfg_parse_vm(c, node, vm, &pinned[cfg->nr_vms]);
 		if (!r)
 			r = cfg_check_unique(c, cfg, vm);
+		if (!r)
+			r = cfg_check_phys(c, cfg, vm);
 		if (r)
 			return r;
 		cfg->nr_vms++;

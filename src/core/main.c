@@ -158,7 +158,14 @@ static void boot_this_cpu(struct cpu *c)
 
 static void boot_create_vms(void)
 {
+	const char *phys_vm;
+
 	nr_vms = config.nr_vms;
+	/* Every VM's phys regions before any VM's other RAM, which could otherwise take them. */
+	if (vm_claim_phys(&config, errbuf, sizeof(errbuf), &phys_vm)) {
+		klog("config error: %s: /%s: %s", config_file, phys_vm, errbuf);
+		boot_fail("fix the configuration and boot again");
+	}
 	for (unsigned i = 0; i < config.nr_vms; i++) {
 		const struct vm_config *cfg = &config.vms[i];
 

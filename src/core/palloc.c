@@ -256,6 +256,32 @@ static struct palloc_region *palloc_find_region(struct palloc *pa, uint64_t base
 	return NULL;
 }
 
+static int palloc_alloc_at_locked(struct palloc *pa, uint64_t base, uint64_t npages)
+{
+	struct palloc_region *r = palloc_find_region(pa, base, npages);
+	uint64_t first;
+
+	if (!r)
+		return KE_RANGE;
+	first = (base - r->base) >> PAGE_SHIFT;
+	if (palloc_find_bit(r->bitmap, first, first + npages, true) != first + npages)
+		return KE_EXIST;
+	r->nfree -= palloc_mark_used(r->bitmap, first, first + npages);
+	return 0;
+}
+
+int palloc_alloc_at(struct palloc *pa, uint64_t base, uint64_t npages)
+{
+	int ret;
+
+	if (npages == 0 || !IS_ALIGNED(base, PAGE_SIZE))
+		return KE_INVAL;
+	spin_lock(&pa->lock);
+	ret = palloc_alloc_at_locked(pa, base, npages);
+	spin_unlock(&pa->lock);
+	return ret;
+}
+
 static int palloc_free_locked(struct palloc *pa, uint64_t base, uint64_t npages)
 {
 	struct palloc_region *r = palloc_find_region(pa, base, npages);

@@ -132,20 +132,98 @@ static void vm_init_devices(struct vm *vm, const struct vm_config *cfg)
 	}
 }
 
-static int vm_alloc_ram(struct vm *vm, char *err, size_t errlen)
-{
-	uint64_t align = (vm->ram_size >= SZ_1G && IS_ALIGNED(vm->ram_ipa, SZ_1G)) ? SZ_1G : SZ_2M;
-	uint64_t npages = vm->ram_size / PAGE_SIZE;
+/* Phys regions already claimed by vm_claim_phys, by VM id and region index. */
+static bool vm_phys_claimed[KEEL_MAX_VMS][CONFIG_MAX_RAM];
 
-	if (palloc_alloc(&keel_palloc, npages, align, &vm->ram_pa) &&
-	    (align == SZ_2M || palloc_alloc(&keel_palloc, npages, SZ_2M, &vm->ram_pa))) {
+/* The physical memory at PA = IPA of phys region i of cfg. */
+static int vm_claim_region(const struct vm_config *cfg, unsigned i, char *err, size_t errlen)
+{
+	const struct config_ram *r = &cfg->ram[i];
+	int ret = palloc_alloc_at(&keel_palloc, r->ipa, r->size / PAGE_SIZE);
+
+	if (ret == KE_RANGE)
+		snprintf(err, errlen, "phys memory region %u at PA 0x%llx-0x%llx is not wholly in "
+			 "the RAM keel manages (the /memory nodes of the boot device tree); move it "
+			 "inside the machine's RAM or drop it from memory-phys", i,
+			 (unsigned long long)r->ipa, (unsigned long long)(r->ipa + r->size - 1));
+	else if (ret)
+		snprintf(err, errlen, "phys memory region %u at PA 0x%llx-0x%llx is not free: part "
+			 "of it is keel's own image, reserved memory or another VM's RAM; move it "
+			 "to free RAM or drop it from memory-phys", i,
+			 (unsigned long long)r->ipa, (unsigned long long)(r->ipa + r->size - 1));
+	else
+		vm_phys_claimed[cfg->id][i] = true;
+	return ret;
+}
+
+int vm_claim_phys(const struct keel_config *cfg, char *err, size_t errlen, const char **vm_name)
+{
+	int ret;
+
+	for (unsigned k = 0; k < cfg->nr_vms; k++)
+		for (unsigned i = 0; i < cfg->vms[k].nr_ram; i++) {
+			if (!cfg->vms[k].ram[i].phys || vm_phys_claimed[k][i])
+				continue;
+			ret = vm_claim_region(&cfg->vms[k], i, err, errlen);
+			if (ret) {
+				*vm_name = cfg->vms[k].name;
+				return ret;
+			}
+		}
+	return KE_OK;
+}
+
+static void vm_free_ram(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_ram; i++) {
+		if (vm->ram[i].size &&
+		    palloc_free(&keel_palloc, vm->ram[i].pa, vm->ram[i].size / PAGE_SIZE))
+			klog("vm %s: cannot free its RAM at 0x%llx", vm->name,
+			     (unsigned long long)vm->ram[i].pa);
+		vm_phys_claimed[vm->id][i] = false;
+		vm->ram[i].size = 0;
+	}
+}
+
+static int vm_alloc_region(struct vm *vm, unsigned i, char *err, size_t errlen)
+{
+	const struct config_ram *c = &vm->cfg->ram[i];
+	uint64_t align = (c->size >= SZ_1G && IS_ALIGNED(c->ipa, SZ_1G)) ? SZ_1G : SZ_2M;
+	uint64_t npages = c->size / PAGE_SIZE;
+	struct vm_ram *r = &vm->ram[i];
+
+	if (c->phys) {
+		int ret = vm_phys_claimed[vm->id][i] ? KE_OK : vm_claim_region(vm->cfg, i, err, errlen);
+
+		if (ret)
+			return ret;
+		r->pa = c->ipa;
+	} else if (palloc_alloc(&keel_palloc, npages, align, &r->pa) &&
+		   (align == SZ_2M || palloc_alloc(&keel_palloc, npages, SZ_2M, &r->pa))) {
 		snprintf(err, errlen, "not enough free memory for its %llu MiB of RAM (%llu MiB free); "
 			 "give it less memory",
-			 (unsigned long long)(vm->ram_size >> 20),
+			 (unsigned long long)(c->size >> 20),
 			 (unsigned long long)(palloc_free_pages(&keel_palloc) * PAGE_SIZE >> 20));
 		return KE_NOMEM;
 	}
+	r->ipa = c->ipa;
+	r->size = c->size;
 	return KE_OK;
+}
+
+/* Phys regions first: they need their one address, the others take what is left. */
+static int vm_alloc_ram(struct vm *vm, char *err, size_t errlen)
+{
+	int ret = KE_OK;
+
+	vm->nr_ram = vm->cfg->nr_ram;
+	for (unsigned pass = 0; pass < 2 && !ret; pass++)
+		for (unsigned i = 0; i < vm->nr_ram && !ret; i++)
+			if (vm->cfg->ram[i].phys == (pass == 0))
+				ret = vm_alloc_region(vm, i, err, errlen);
+	if (ret)
+		vm_free_ram(vm);
+	return ret;
 }
 
 static const struct boot_module *find_module(const struct platform *p, const char *what,
@@ -171,9 +249,9 @@ static const void *module_bytes(const struct boot_module *m)
  */
 static void *vm_ram_window(struct vm *vm, uint64_t off, uint64_t len)
 {
-	if (!vm_load_range_ok(vm->ram_size, off, len))
+	if (!vm_load_range_ok(vm->ram[0].size, off, len))
 		return NULL;
-	return (void *)(uintptr_t)(vm->ram_pa + off);
+	return (void *)(uintptr_t)(vm->ram[0].pa + off);
 }
 
 static int vm_copy_in(struct vm *vm, uint64_t off, const void *src, uint64_t len)
@@ -204,7 +282,7 @@ static int vm_plan_images(struct vm *vm, const struct vm_config *cfg, const stru
 		return KE_NOENT;
 	if (cfg->dtb[0] && !(dtb = find_module(p, "dtb", cfg->dtb, err, errlen)))
 		return KE_NOENT;
-	ret = vm_load_plan_images(vm->ram_size, cfg, module_bytes(k), k->size,
+	ret = vm_load_plan_images(cfg->ram[0].size, cfg, module_bytes(k), k->size,
 				  initrd ? initrd->size : 0, dtb ? dtb->size : 0, &vm->load, err, errlen);
 	if (!ret && dtb)
 		ret = vmdt_check_given(module_bytes(dtb), dtb->size, cfg, err, errlen);
@@ -250,10 +328,12 @@ static int vm_load_images(struct vm *vm, char *err, size_t errlen)
 	const struct vm_load_plan *l = &vm->load;
 	int ret;
 
-	memset((void *)(uintptr_t)vm->ram_pa, 0, vm->ram_size);
-	vm->entry_ipa = vm->ram_ipa + l->kernel_off;
-	vm->dtb_ipa = vm->ram_ipa + l->dtb_off;
-	vm->initrd_ipa = l->initrd_size ? vm->ram_ipa + l->initrd_off : 0;
+	/* Every region: a restarted VM finds nothing of its previous run anywhere. */
+	for (unsigned i = 0; i < vm->nr_ram; i++)
+		memset((void *)(uintptr_t)vm->ram[i].pa, 0, vm->ram[i].size);
+	vm->entry_ipa = vm->ram[0].ipa + l->kernel_off;
+	vm->dtb_ipa = vm->ram[0].ipa + l->dtb_off;
+	vm->initrd_ipa = l->initrd_size ? vm->ram[0].ipa + l->initrd_off : 0;
 	vm->initrd_size = l->initrd_size;
 	ret = vm_copy_in(vm, l->kernel_off, module_bytes(vm->kernel_mod), l->kernel_copy);
 	if (!ret && vm->initrd_mod)
@@ -285,8 +365,6 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 	vm->cfg = cfg;
 	vm->name = cfg->name;
 	vm->id = cfg->id;
-	vm->ram_ipa = cfg->ram_base;
-	vm->ram_size = cfg->ram_size;
 	vm->nr_vcpus = cfg->nr_vcpus;
 	vm->state = VM_STOPPED;
 	vm->platform = p;
@@ -317,13 +395,17 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 		ret = vm_load_images(vm, err, errlen);
 	if (ret) {
 		stage2_destroy(vm);
-		if (palloc_free(&keel_palloc, vm->ram_pa, vm->ram_size / PAGE_SIZE))
-			klog("vm %s: cannot free its RAM at 0x%llx", vm->name, (unsigned long long)vm->ram_pa);
+		vm_free_ram(vm);
 		return ret;
 	}
 	klog("vm %s: id %u, %u vCPU(s), %llu MiB RAM at IPA 0x%llx (PA 0x%llx), %u-bit IPA, VMID %u",
-	     vm->name, vm->id, vm->nr_vcpus, (unsigned long long)(vm->ram_size >> 20),
-	     (unsigned long long)vm->ram_ipa, (unsigned long long)vm->ram_pa, vm->ipa_bits, vm->vmid);
+	     vm->name, vm->id, vm->nr_vcpus, (unsigned long long)(vm->ram[0].size >> 20),
+	     (unsigned long long)vm->ram[0].ipa, (unsigned long long)vm->ram[0].pa, vm->ipa_bits,
+	     vm->vmid);
+	for (unsigned i = 1; i < vm->nr_ram; i++)
+		klog("vm %s: RAM region %u: %llu MiB at IPA 0x%llx (PA 0x%llx)%s", vm->name, i,
+		     (unsigned long long)(vm->ram[i].size >> 20), (unsigned long long)vm->ram[i].ipa,
+		     (unsigned long long)vm->ram[i].pa, cfg->ram[i].phys ? ", phys" : "");
 	return KE_OK;
 }
 
@@ -493,12 +575,18 @@ void vm_vcpu_left(struct vcpu *v)
 		vm_finished(vm);
 }
 
+/* Region 0 first: it holds the kernel and most guests' buffers. No sum can wrap. */
 bool vm_ipa_to_pa(const struct vm *vm, uint64_t ipa, uint64_t size, uint64_t *pa)
 {
-	if (ipa < vm->ram_ipa || size > vm->ram_size || ipa - vm->ram_ipa > vm->ram_size - size)
-		return false;
-	*pa = vm->ram_pa + (ipa - vm->ram_ipa);
-	return true;
+	for (unsigned i = 0; i < vm->nr_ram; i++) {
+		const struct vm_ram *r = &vm->ram[i];
+
+		if (ipa >= r->ipa && size <= r->size && ipa - r->ipa <= r->size - size) {
+			*pa = r->pa + (ipa - r->ipa);
+			return true;
+		}
+	}
+	return false;
 }
 
 const struct mmio_device *vm_find_device(const struct vm *vm, uint64_t ipa)

@@ -122,15 +122,19 @@ static void vmdt_add_chosen(struct vmdt_writer *w, const struct vmdt_params *p)
 	w_end(w);
 }
 
+/* One /memory@<ipa> node per region, the boot region first (Linux reads every node of
+ * device_type "memory"; bare-metal guests that read only the first find the boot region). */
 static void vmdt_add_memory(struct vmdt_writer *w, const struct vm_config *vm)
 {
 	char name[VMDT_NAME_MAX];
 
-	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)vm->ram_base);
-	w_begin(w, name);
-	w_str(w, "device_type", "memory");
-	w_reg(w, vm->ram_base, vm->ram_size);
-	w_end(w);
+	for (unsigned i = 0; i < vm->nr_ram; i++) {
+		snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)vm->ram[i].ipa);
+		w_begin(w, name);
+		w_str(w, "device_type", "memory");
+		w_reg(w, vm->ram[i].ipa, vm->ram[i].size);
+		w_end(w);
+	}
 }
 
 /* One cell of affinity (Aff2..Aff0) unless a vCPU has a non-zero Aff3. */
@@ -360,9 +364,20 @@ static int vmdt_check_blob(const struct vmdt_check *c, size_t size)
 	return 0;
 }
 
+/* [base, base + size) lies inside one of the VM's regions. */
+static bool vmdt_in_ram(const struct vm_config *vm, uint64_t base, uint64_t size)
+{
+	for (unsigned i = 0; i < vm->nr_ram; i++) {
+		uint64_t end = vm->ram[i].ipa + vm->ram[i].size;
+
+		if (base >= vm->ram[i].ipa && base <= end && size <= end - base)
+			return true;
+	}
+	return false;
+}
+
 static int vmdt_check_memory_node(const struct vmdt_check *c, int node)
 {
-	uint64_t ram_end = c->vm->ram_base + c->vm->ram_size;
 	struct mem_range r;
 	int count;
 
@@ -373,12 +388,13 @@ static int vmdt_check_memory_node(const struct vmdt_check *c, int node)
 	for (int i = 0; i < count; i++) {
 		if (platform_dt_reg(c->fdt, node, (unsigned)i, &r))
 			return KE_INVAL;	/* checked by reg_count above */
-		if (r.base < c->vm->ram_base || r.base > ram_end || r.size > ram_end - r.base)
+		if (!vmdt_in_ram(c->vm, r.base, r.size))
 			return vmdt_fail(c, node, KE_RANGE, "RAM 0x%llx+0x%llx is outside the VM's "
-					 "memory 0x%llx+0x%llx; make it match the config's memory",
+					 "memory 0x%llx+0x%llx%s; make it match the config's memory",
 					 (unsigned long long)r.base, (unsigned long long)r.size,
-					 (unsigned long long)c->vm->ram_base,
-					 (unsigned long long)c->vm->ram_size);
+					 (unsigned long long)c->vm->ram[0].ipa,
+					 (unsigned long long)c->vm->ram[0].size,
+					 c->vm->nr_ram > 1 ? " and its other regions" : "");
 	}
 	return 0;
 }
@@ -396,7 +412,7 @@ static int vmdt_check_memory(const struct vmdt_check *c)
 	}
 	if (!n)
 		return vmdt_fail(c, -1, KE_NOENT, "no memory node; add /memory@%llx with the VM's "
-				 "RAM (device_type = \"memory\")", (unsigned long long)c->vm->ram_base);
+				 "RAM (device_type = \"memory\")", (unsigned long long)c->vm->ram[0].ipa);
 	return 0;
 }
 

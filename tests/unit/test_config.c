@@ -230,6 +230,33 @@ static const struct bad_case bad_cases[] = {
 	{ "cfg-bad-testdev-uart", KE_RANGE, "test-device 0x9000000 overlaps uart 0x9000000" },
 	{ "cfg-bad-testdev-len", KE_INVAL, "test-device must be 2 cells (#address-cells of /); it is 4 bytes" },
 	{ "cfg-bad-bootargs-long", KE_INVAL, "bootargs is longer than 511 characters" },
+	/* several memory regions */
+	{ "cfg-bad-regions-many", KE_NOTSUP,
+	  "test.dtb: /guest-b: memory has 9 regions but a VM has at most 8; merge adjacent regions" },
+	{ "cfg-bad-regions-overlap", KE_RANGE,
+	  "test.dtb: /guest-b: memory region 1 0x80200000-0x805fffff overlaps memory region 0 "
+	  "0x80000000-0x803fffff; give each region its own IPA range" },
+	{ "cfg-bad-regions-len", KE_INVAL,
+	  "test.dtb: /guest-b: memory must be <base size> in 2 + 2 cells (#address-cells, #size-cells "
+	  "of /), one pair per region; it is 24 bytes" },
+	{ "cfg-bad-regions-align", KE_INVAL,
+	  "test.dtb: /guest-b: memory region 1 base 0x90001000 and size 0x200000 must both be 2 MiB aligned" },
+	{ "cfg-bad-regions-small", KE_INVAL, "memory region 1 size 0x1000 is below 2 MiB" },
+	{ "cfg-bad-regions-ipa", KE_RANGE, "memory region 1 ends at 0x10000200000, above the 40-bit IPA space" },
+	{ "cfg-bad-regions-wrap", KE_RANGE, "memory region 1 0xffffffffffe00000 + 0x400000 wraps" },
+	{ "cfg-bad-regions-gic", KE_RANGE,
+	  "test.dtb: /guest-b: memory region 1 0x8000000-0x81fffff overlaps the virtual GIC" },
+	{ "cfg-bad-regions-uart", KE_RANGE,
+	  "test.dtb: /guest-b: uart 0x1c090000-0x1c090fff overlaps the VM's RAM 0x1c000000-0x1c1fffff" },
+	{ "cfg-bad-regions-testdev", KE_RANGE,
+	  "test.dtb: /guest-a: test-device 0xa000000-0xa000fff overlaps the VM's RAM 0xa000000-0xa1fffff" },
+	{ "cfg-bad-phys-index", KE_RANGE,
+	  "test.dtb: /guest-b: memory-phys names region 1 but memory has 1 region(s), 0-0" },
+	{ "cfg-bad-phys-twice", KE_INVAL, "test.dtb: /guest-b: memory-phys names region 1 twice" },
+	{ "cfg-bad-phys-len", KE_INVAL, "test.dtb: /guest-b: memory-phys must be a list of region indexes" },
+	{ "cfg-bad-phys-shared", KE_EXIST,
+	  "test.dtb: /guest-b: phys memory region 0 at PA 0x80000000-0x803fffff overlaps phys memory "
+	  "region 1 of /guest-a; physical memory has one owner" },
 };
 
 static void test_bad_configs(void **state)
@@ -247,6 +274,43 @@ static void test_bad_configs(void **state)
 				 b->ret, b->msg);
 		assert_int_equal(cfg.nr_vms, 0);
 	}
+}
+
+/* Several regions: ram[0] is the boot region (ram_base/ram_size), the rest in order. */
+static void test_regions(void **state)
+{
+	const struct vm_config *a = &cfg.vms[0], *b = &cfg.vms[1];
+
+	parse_good(FIXTURES "cfg-regions.dts", NR_PCPUS, IPA_BITS);
+	assert_int_equal(a->nr_ram, 3);
+	assert_int_equal(a->ram_base, 0x40000000);
+	assert_int_equal(a->ram_size, 0x04000000);
+	assert_int_equal(a->ram[0].ipa, 0x40000000);
+	assert_int_equal(a->ram[0].size, 0x04000000);
+	assert_false(a->ram[0].phys);
+	assert_int_equal(a->ram[1].ipa, 0x100000000ULL);
+	assert_int_equal(a->ram[1].size, 0x200000);
+	assert_false(a->ram[1].phys);
+	assert_int_equal(a->ram[2].ipa, 0x48000000);
+	assert_int_equal(a->ram[2].size, 0x01000000);
+	assert_true(a->ram[2].phys);
+	assert_int_equal(b->nr_ram, 1);
+	assert_true(b->ram[0].phys);
+	assert_int_equal(b->ram[0].ipa, b->ram_base);
+
+	/* the one-pair form is one region, not phys */
+	parse_good(FIXTURES "cfg-good.dts", NR_PCPUS, IPA_BITS);
+	assert_int_equal(cfg.vms[1].nr_ram, 1);
+	assert_int_equal(cfg.vms[1].ram[0].ipa, 0x80000000);
+	assert_int_equal(cfg.vms[1].ram[0].size, 0x400000);
+	assert_false(cfg.vms[1].ram[0].phys);
+
+	parse_good(FIXTURES "cfg-regions-max.dts", NR_PCPUS, IPA_BITS);
+	assert_int_equal(cfg.vms[1].nr_ram, CONFIG_MAX_RAM);
+	assert_int_equal(cfg.vms[1].ram[7].ipa, 0x90c00000);
+	/* the same IPA in two VMs is no conflict unless both are phys */
+	parse_good(FIXTURES "cfg-regions-phys-disjoint.dts", NR_PCPUS, IPA_BITS);
+	assert_true(cfg.vms[0].ram[1].phys);
 }
 
 /* The last page below the device tree region is a valid load-offset. */
@@ -350,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_max_vms),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_offset_edge),
+		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_duplicate_names),
 		cmocka_unit_test(test_bad_blob),
 	};

@@ -365,6 +365,44 @@ static void test_overlap_rejected(void **state)
 	buffer_free(buf);
 }
 
+/* palloc_alloc_at: exactly the pages asked for, or nothing, with the reason. */
+static void test_alloc_at(void **state)
+{
+	uint64_t buf = buffer_new(SZ_4M);
+	struct palloc pa;
+
+	palloc_init(&pa);
+	assert_int_equal(palloc_add_region(&pa, buf, SZ_4M), 0);   /* page 0: the bitmap */
+	assert_int_equal(palloc_free_pages(&pa), 1023);
+
+	assert_int_equal(palloc_alloc_at(&pa, buf + 0x1001, 1), KE_INVAL);
+	assert_int_equal(palloc_alloc_at(&pa, buf + 0x1000, 0), KE_INVAL);
+	/* over the bitmap, past the end, outside, wrapping: not the region's to give */
+	assert_int_equal(palloc_alloc_at(&pa, buf, 1), KE_RANGE);
+	assert_int_equal(palloc_alloc_at(&pa, buf + SZ_4M - 0x1000, 2), KE_RANGE);
+	assert_int_equal(palloc_alloc_at(&pa, buf + SZ_4M, 1), KE_RANGE);
+	assert_int_equal(palloc_alloc_at(&pa, buf + 0x1000, ~0ULL >> 12), KE_RANGE);
+	assert_int_equal(palloc_free_pages(&pa), 1023);
+
+	/* the second 2 MiB, exactly there */
+	assert_int_equal(palloc_alloc_at(&pa, buf + SZ_2M, 512), 0);
+	assert_int_equal(palloc_free_pages(&pa), 511);
+	/* any used page refuses the whole range and changes nothing */
+	assert_int_equal(palloc_alloc_at(&pa, buf + SZ_2M - 0x2000, 3), KE_EXIST);
+	assert_int_equal(palloc_alloc_at(&pa, buf + SZ_4M - 0x1000, 1), KE_EXIST);
+	assert_int_equal(palloc_free_pages(&pa), 511);
+	assert_int_equal(palloc_reserve(&pa, buf + 0x5000, 0x1000), 0);
+	assert_int_equal(palloc_alloc_at(&pa, buf + 0x1000, 8), KE_EXIST);
+	assert_int_equal(palloc_alloc_at(&pa, buf + 0x1000, 4), 0);
+	assert_int_equal(palloc_free_pages(&pa), 506);
+	/* a first-fit allocation skips what alloc_at took; both free like any pages */
+	assert_int_equal(alloc_ok(&pa, 1, PAGE_SIZE), buf + 0x6000);
+	assert_int_equal(palloc_free(&pa, buf + SZ_2M, 512), 0);
+	assert_int_equal(palloc_free(&pa, buf + 0x1000, 4), 0);
+	assert_int_equal(palloc_free_pages(&pa), 1021);
+	buffer_free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_multiple_regions),
 		cmocka_unit_test(test_too_many_regions),
 		cmocka_unit_test(test_overlap_rejected),
+		cmocka_unit_test(test_alloc_at),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,6 +96,7 @@ static struct vm_config vm_full(void)
 {
 	struct vm_config vm = {
 		.id = 0, .name = "guest-a", .ram_base = 0x40000000, .ram_size = 0x04000000,
+		.nr_ram = 1, .ram = { { 0x40000000, 0x04000000, false } },
 		.nr_vcpus = 2, .vcpu_pcpu = { 1, 2 }, .kernel = "tests.bin",
 		.kernel_format = KERNEL_FORMAT_LINUX, .initrd = "initramfs.cpio.gz",
 		.bootargs = "console=ttyAMA0 earlycon", .uart_base = 0x09000000,
@@ -382,17 +383,60 @@ static void test_check_given_blob(void **state)
 	assert_non_null(strstr(err, "it was truncated"));
 	assert_int_equal(vmdt_check_given(buf, fdt_totalsize(buf), &vm, NULL, 0), 0);
 	/* a tree made for a bigger VM does not fit a smaller one */
-	vm.ram_size = 0x02000000;
+	vm.ram[0].size = 0x02000000;
 	assert_int_equal(vmdt_check_given(buf, sizeof(buf), &vm, err, sizeof(err)), KE_RANGE);
-	vm.ram_size = 0x04000000;
+	vm.ram[0].size = 0x04000000;
 	vm.nr_vcpus = 1;
 	assert_int_equal(vmdt_check_given(buf, sizeof(buf), &vm, err, sizeof(err)), KE_RANGE);
+}
+
+/* One memory node per region, the boot region first; a given tree may use any region. */
+static void test_build_regions(void **state)
+{
+	struct vm_config vm = vm_full();
+	struct vmdt_params p = params_full(&vm);
+	static const char *const order[] = { "memory@40000000", "memory@100000000", "memory@48000000" };
+	unsigned n = 0;
+	int off;
+
+	vm.nr_ram = 3;
+	vm.ram[1] = (struct config_ram){ 0x100000000ULL, 0x200000, false };
+	vm.ram[2] = (struct config_ram){ 0x48000000, 0x01000000, true };
+	build_ok(&p);
+	expect_cells(buf, "/memory@40000000", "reg", 4, 0, 0x40000000, 0, 0x04000000);
+	expect_str(buf, "/memory@100000000", "device_type", "memory");
+	expect_cells(buf, "/memory@100000000", "reg", 4, 1, 0, 0, 0x200000);
+	expect_str(buf, "/memory@48000000", "device_type", "memory");
+	expect_cells(buf, "/memory@48000000", "reg", 4, 0, 0x48000000, 0, 0x01000000);
+	fdt_for_each_subnode(off, buf, 0) {
+		const char *name = fdt_get_name(buf, off, NULL);
+
+		if (!strncmp(name, "memory", 6)) {
+			assert_true(n < ARRAY_SIZE(order));
+			assert_string_equal(name, order[n++]);
+		}
+	}
+	assert_int_equal(n, 3);
+	/* the tree just built, given back: every range lies in some region */
+	assert_int_equal(vmdt_check_given(buf, sizeof(buf), &vm, err, sizeof(err)), 0);
+	/* without region 2, its node is outside the VM's memory */
+	vm.nr_ram = 2;
+	assert_int_equal(vmdt_check_given(buf, sizeof(buf), &vm, err, sizeof(err)), KE_RANGE);
+	assert_non_null(strstr(err, "/memory@48000000: RAM 0x48000000+0x1000000 is outside the VM's "
+			       "memory 0x40000000+0x4000000 and its other regions"));
+	/* a range straddling two adjacent regions is in neither wholly: refused */
+	vm.nr_ram = 3;
+	vm.ram[0].size = 0x02000000;
+	vm.ram[2] = (struct config_ram){ 0x42000000, 0x02000000, false };
+	assert_int_equal(vmdt_check_given(buf, sizeof(buf), &vm, err, sizeof(err)), KE_RANGE);
+	assert_non_null(strstr(err, "/memory@40000000: RAM 0x40000000+0x4000000 is outside"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_full),
+		cmocka_unit_test(test_build_regions),
 		cmocka_unit_test(test_build_reparse),
 		cmocka_unit_test(test_build_minimal),
 		cmocka_unit_test(test_build_affinity),

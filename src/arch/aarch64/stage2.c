@@ -53,8 +53,10 @@ static unsigned ipa_bits_for(uint64_t top)
 
 static uint64_t vm_ipa_top(const struct vm *vm)
 {
-	uint64_t top = vm->ram_ipa + vm->ram_size;
+	uint64_t top = 0;
 
+	for (unsigned i = 0; i < vm->nr_ram; i++)
+		top = MAX(top, vm->ram[i].ipa + vm->ram[i].size);
 	for (unsigned i = 0; i < vm->nr_devices; i++)
 		top = MAX(top, vm->devices[i].base + vm->devices[i].size);
 	return top;
@@ -78,8 +80,8 @@ int stage2_init(struct vm *vm, unsigned pa_bits, char *err, size_t errlen)
 		return KE_NOMEM;
 	}
 	ret = pt_init(&vm->s2, vm->ipa_bits, mem_table_alloc, mem_table_free, NULL);
-	if (!ret)
-		ret = pt_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, S2_RAM_ATTRS);
+	for (unsigned i = 0; i < vm->nr_ram && !ret; i++)
+		ret = pt_map(&vm->s2, vm->ram[i].ipa, vm->ram[i].pa, vm->ram[i].size, S2_RAM_ATTRS);
 	if (ret) {
 		snprintf(err, errlen, "cannot build its stage-2 tables (error %d)", ret);
 		return ret;
@@ -134,8 +136,9 @@ void stage2_destroy(struct vm *vm)
 	vm->vttbr = 0;
 }
 
-/* Clean and invalidate all of a VM's RAM to the point of coherency. */
+/* Clean and invalidate all of a VM's RAM, every region, to the point of coherency. */
 void stage2_flush_vm(struct vm *vm)
 {
-	dcache_clean_inval_poc(vm->ram_pa, vm->ram_size);
+	for (unsigned i = 0; i < vm->nr_ram; i++)
+		dcache_clean_inval_poc(vm->ram[i].pa, vm->ram[i].size);
 }
