@@ -249,6 +249,25 @@ def boot(config, log_path, timeout=RUN_TIMEOUT, **boot_options):
 
 # ---------------------------------------------------------------- reading the console
 
+def restart_once(run, vm, prompt):
+    """Drive a guest that offers a restart: at its prompt type 'r', wait for keel's
+    '(keel) vm VM: restarting' and the second run's prompt, then type 'q'. Return the
+    console lines, and those from each 'GUEST ... start' of VM: (all, first run, second run)."""
+    run.wait_for(prompt, "the first run's prompt")
+    run.child.send("r")
+    run.wait_for(re.compile(rf"^\(keel\) vm {re.escape(vm)}: restarting\b"),
+                 f"'(keel) vm {vm}: restarting'")
+    run.wait_for(prompt, "the second run's prompt")
+    run.child.send("q")
+    lines = run.finish()
+    starts = [i for i, line in enumerate(lines)
+              if (m := GUEST_LINE.match(line)) and m.group(1) == vm and
+              GUEST_START.match(m.group(2))]
+    if len(starts) != 2:
+        run.fail(f"VM {vm}: {len(starts)} 'GUEST ... start' lines, want 2")
+    return lines, lines[starts[0]:starts[1]], lines[starts[1]:]
+
+
 def keel_lines(lines):
     return [line for line in lines if line.startswith(KEEL_PREFIX)]
 

@@ -17,7 +17,7 @@ import pytest
 
 import keelvm
 from keelvm import (CONFIG_ERROR, CONFIG_ERROR_TIMEOUT, GUEST_LINE, ROOT, VM_ID,
-                    check_keel_healthy, check_vm_passed, find_all)
+                    check_keel_healthy, check_vm_passed)
 
 GUESTS = ROOT / "build" / "guests"
 VM_RAM = 64 << 20                  # the VMs below

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from keelvm import (CONFIG_ERROR, CONFIG_ERROR_TIMEOUT, GUEST_LINE, GUEST_START, ROOT,
+from keelvm import (CONFIG_ERROR, CONFIG_ERROR_TIMEOUT, GUEST_LINE, ROOT,
                     TIMEOUT_SCALE, check_keel_healthy,
-                    check_vm_passed, guest_lines)
+                    check_vm_passed, guest_lines, restart_once)
 
 # As in tests/integration/configs/regions.dts: (IPA, size, phys), region 0 first.
 REGIONS = [(0x40000000, 0x02000000, False), (0x100000000, 0x00200000, False),
@@ -33,21 +33,11 @@ def test_regions(keel):
     """Every region works, twice: typed 'r' the guest restarts, and its second run must find
     every region other than the boot one cleared (region-N-zero) before it writes again."""
     run = keel("regions.dts")
-    run.wait_for(REGIONS_PROMPT, "the first run's prompt")
-    run.child.send("r")
-    run.wait_for(REGIONS_RESTARTING, "'(keel) vm regions: restarting'")
-    run.wait_for(REGIONS_PROMPT, "the second run's prompt")
-    run.child.send("q")
-    lines = run.finish()
-    starts = [i for i, line in enumerate(lines)
-              if (m := GUEST_LINE.match(line)) and m.group(1) == "regions" and
-              GUEST_START.match(m.group(2))]
-    if len(starts) != 2:
-        run.fail(f"VM regions: {len(starts)} 'GUEST regions start' lines, want 2")
-    check_vm_passed(lines[starts[0]:starts[1]], "regions", "regions", min_pass=MIN_PASS,
+    lines, first, second = restart_once(run, "regions", REGIONS_PROMPT)
+    check_vm_passed(first, "regions", "regions", min_pass=MIN_PASS,
                     session=run, powered_off=False)
-    check_vm_passed(lines[starts[1]:], "regions", "regions", min_pass=MIN_PASS, session=run)
-    texts = guest_lines(lines[starts[1]:], "regions")
+    check_vm_passed(second, "regions", "regions", min_pass=MIN_PASS, session=run)
+    texts = guest_lines(second, "regions")
 
     seen = [(int(m.group(2), 16), int(m.group(3), 16))
             for m in map(GUEST_REGION.match, texts) if m]

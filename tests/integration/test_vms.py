@@ -4,7 +4,7 @@ after which keel powers the machine off (keel,when-idle = "poweroff")."""
 import re
 
 from keelvm import (check_vm_passed, cpus_online, find_all, guest_lines, vm_ids,
-                    GUEST_LINE, GUEST_START, GUEST_VMID)
+                    GUEST_VMID, restart_once)
 
 DEBUG_PROMPT = re.compile(r"^\[debug\] DEBUG type r to restart")
 DEBUG_RESTARTING = re.compile(r"^\(keel\) vm debug: restarting\b")
@@ -62,17 +62,6 @@ def test_debug_and_restart(keel):
     'r', it restarts, and its second run finds none of the debug, SME or RAS register values
     its first run left behind."""
     run = keel("debug.dts")
-    run.wait_for(DEBUG_PROMPT, "the first run's prompt")
-    run.child.send("r")
-    run.wait_for(DEBUG_RESTARTING, "'(keel) vm debug: restarting'")
-    run.wait_for(DEBUG_PROMPT, "the second run's prompt")
-    run.child.send("q")
-    lines = run.finish()
-    starts = [i for i, line in enumerate(lines)
-              if (m := GUEST_LINE.match(line)) and m.group(1) == "debug" and
-              GUEST_START.match(m.group(2))]
-    if len(starts) != 2:
-        run.fail(f"VM debug: {len(starts)} 'GUEST debug start' lines, want 2")
-    check_vm_passed(lines[starts[0]:starts[1]], "debug", "debug", session=run,
-                    powered_off=False)
-    check_vm_passed(lines[starts[1]:], "debug", "debug", session=run)
+    lines, first, second = restart_once(run, "debug", DEBUG_PROMPT)
+    check_vm_passed(first, "debug", "debug", session=run, powered_off=False)
+    check_vm_passed(second, "debug", "debug", session=run)
