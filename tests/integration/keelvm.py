@@ -249,6 +249,21 @@ def boot(config, log_path, timeout=RUN_TIMEOUT, **boot_options):
 
 # ---------------------------------------------------------------- reading the console
 
+def check_config_refused(run, must_contain):
+    """keel printed a '(keel) config error' line holding each text of must_contain, did not
+    panic, and started no VM. Return the error line."""
+    error = run.wait_for(CONFIG_ERROR, "keel's '(keel) config error' line").group(0)
+    for text in must_contain:
+        if text not in error:
+            run.fail(f"the config error should say {text!r}: {error!r}")
+    run.drain(1.0)  # anything keel does next is in the log and checked below
+    check_keel_healthy(run.lines, run)
+    started = [line for line in run.lines if GUEST_LINE.match(line)]
+    if started:
+        run.fail(f"a VM ran despite the config error: {started[0]!r}")
+    return error
+
+
 def restart_once(run, vm, prompt):
     """Drive a guest that offers a restart: at its prompt type 'r', wait for keel's
     '(keel) vm VM: restarting' and the second run's prompt, then type 'q'. Return the
