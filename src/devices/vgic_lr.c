@@ -186,16 +186,9 @@ static unsigned vgic_lr_unlisted(struct vgic *g, unsigned vcpu, struct vgic_irq 
 
 bool vgic_vcpu_pending_unlisted(struct vgic *g, unsigned vcpu)
 {
-	if (vcpu >= g->nr_vcpus)
-		return false;
-	for (unsigned w = 0; w < VGIC_NR_WORDS; w++)
-		for (uint32_t set = g->cpu[vcpu].lr_cand[w]; set; set &= set - 1) {
-			struct vgic_irq *irq = vgic_lr_irq(g, vcpu, 32 * w + vgic_lowest_bit(set));
+	struct vgic_irq *first;
 
-			if (!irq->active && vgic_lr_wants(g, irq, vcpu))
-				return true;
-		}
-	return false;
+	return vcpu < g->nr_vcpus && vgic_lr_first_pending(g, vcpu, &first);
 }
 
 bool vgic_vcpu_active_unlisted(struct vgic *g, unsigned vcpu)

@@ -235,14 +235,15 @@ static void mmio_emulate_at_fault(struct vcpu *v, const struct mmio_device *dev,
  * instruction is decoded and its address computed from its base and index
  * registers. With a valid syndrome the syndrome still describes the register
  * and, if the instruction cannot be read or decoded, the access is taken to
- * start at FAR. False: not a general-register load/store keel can emulate.
+ * start at FAR. a holds the syndrome's description when syndrome_valid (trap_dabt
+ * decoded it). False: not a general-register load/store keel can emulate.
  */
-static bool mmio_describe(struct vcpu *v, uint64_t esr, uint64_t far, struct mmio_access *a,
+static bool mmio_describe(struct vcpu *v, bool syndrome_valid, uint64_t far, struct mmio_access *a,
 			  uint64_t *va, uint32_t *insn)
 {
-	struct mmio_access d;
+	struct mmio_access d = { .ipa = a->ipa };
 
-	if (mmio_decode_syndrome(esr, a)) {
+	if (syndrome_valid) {
 		*va = far;
 		if (guest_fetch_insn(v, insn) && !mmio_decode_insn(*insn, &d) && !d.pair &&
 		    d.size == a->size)
@@ -256,27 +257,26 @@ static bool mmio_describe(struct vcpu *v, uint64_t esr, uint64_t far, struct mmi
 }
 
 /* Everything else: pairs, writeback, accesses that involve more than the faulting page. */
-static void mmio_emulate_decoded(struct vcpu *v, uint64_t esr, uint64_t far, uint64_t ipa)
+static void mmio_emulate_decoded(struct vcpu *v, uint64_t esr, bool syndrome_valid, uint64_t far,
+				 uint64_t ipa, struct mmio_access *a)
 {
-	struct mmio_access a = { .ipa = ipa };
 	struct mmio_xfer x[MMIO_MAX_XFERS];
 	uint32_t insn = 0;
 	uint64_t va;
 
-	if (!mmio_describe(v, esr, far, &a, &va, &insn)) {
+	if (!mmio_describe(v, syndrome_valid, far, a, &va, &insn)) {
 		trap_dump_guest(v, esr);
 		vm_stop(v->vm, "stopped: cannot emulate the instruction 0x%08x at PC 0x%llx "
 			"accessing device IPA 0x%llx (not a general-register load/store)",
 			insn, (unsigned long long)v->regs.elr, (unsigned long long)ipa);
 		return;
 	}
-	a.ipa = ipa;
-	if (!mmio_plan_transfers(&a, va, far, ipa, x)) {
+	if (!mmio_plan_transfers(a, va, far, ipa, x)) {
 		/* The instruction read back is not the one that faulted (the guest rewrote it). */
 		inject_dabt(v, far);
 		return;
 	}
-	mmio_emulate(v, &a, x);
+	mmio_emulate(v, a, x);
 }
 
 /*
@@ -307,6 +307,7 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 	uint64_t ipa = fault_ipa(far), pa;
 	struct mmio_access a = { .ipa = ipa };
 	const struct mmio_device *dev;
+	bool syndrome_valid;
 
 	if (esr & ESR_ISS_DABT_S1PTW) {
 		/* The guest's own page tables point outside its RAM. */
@@ -329,10 +330,11 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 		return;
 	}
 	v->stats.mmio++;
-	if (mmio_decode_syndrome(esr, &a) && syndrome_is_whole_access(v, far, a.size))
+	syndrome_valid = mmio_decode_syndrome(esr, &a);
+	if (syndrome_valid && syndrome_is_whole_access(v, far, a.size))
 		mmio_emulate_at_fault(v, dev, &a, ipa, far);
 	else
-		mmio_emulate_decoded(v, esr, far, ipa);
+		mmio_emulate_decoded(v, esr, syndrome_valid, far, ipa, &a);
 }
 
 void trap_iabt(struct vcpu *v, uint64_t esr)
