@@ -102,8 +102,7 @@ struct vm {
 	struct vtestdev testdev;
 	unsigned nr_devices;
 	struct mmio_device devices[VM_MAX_DEVICES];
-	uint64_t entry_ipa, dtb_ipa, initrd_ipa, initrd_size;
-	struct vm_load_plan load;          /* where its images go, validated once at creation */
+	struct vm_load_plan load;          /* where its images go in ram[0], validated once at creation */
 	const struct boot_module *kernel_mod, *initrd_mod, *dtb_mod;   /* NULL: none */
 	const struct platform *platform;   /* where its boot modules are, for restarts */
 	bool restart_pending;              /* SYSTEM_RESET: rebuild and start once every vCPU left */

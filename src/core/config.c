@@ -243,7 +243,7 @@ static int cfg_parse_memory_phys(const struct cfg_ctx *c, int node, struct vm_co
 static int cfg_parse_memory(const struct cfg_ctx *c, int node, struct vm_config *vm)
 {
 	const fdt32_t *v;
-	unsigned pair = c->ac + c->sc;
+	unsigned pair = c->ac + c->sc, n;
 	int len, r;
 
 	v = fdt_getprop(c->fdt, node, "memory", &len);
@@ -254,11 +254,11 @@ static int cfg_parse_memory(const struct cfg_ctx *c, int node, struct vm_config 
 		return cfg_fail(c, KE_INVAL, "memory must be <base size> in %u + %u cells "
 				"(#address-cells, #size-cells of /), one pair per region; it is %d "
 				"bytes", c->ac, c->sc, len);
-	if ((unsigned)len / (pair * sizeof(fdt32_t)) > CONFIG_MAX_RAM)
+	n = (unsigned)len / (pair * (unsigned)sizeof(fdt32_t));
+	if (n > CONFIG_MAX_RAM)
 		return cfg_fail(c, KE_NOTSUP, "memory has %u regions but a VM has at most %d; "
-				"merge adjacent regions or give fewer",
-				(unsigned)len / (pair * (unsigned)sizeof(fdt32_t)), CONFIG_MAX_RAM);
-	vm->nr_ram = (unsigned)len / (pair * sizeof(fdt32_t));
+				"merge adjacent regions or give fewer", n, CONFIG_MAX_RAM);
+	vm->nr_ram = n;
 	for (unsigned i = 0; i < vm->nr_ram; i++) {
 		vm->ram[i].ipa = platform_dt_number(v + i * pair, c->ac);
 		vm->ram[i].size = platform_dt_number(v + i * pair + c->ac, c->sc);

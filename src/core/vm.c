@@ -307,8 +307,8 @@ static int vm_build_dtb(struct vm *vm, char *err, size_t errlen)
 	}
 	memset(&params, 0, sizeof(params));
 	params.vm = vm->cfg;
-	params.initrd_ipa = vm->initrd_ipa;
-	params.initrd_size = vm->initrd_size;
+	params.initrd_ipa = vm->load.initrd_size ? vm->ram[0].ipa + vm->load.initrd_off : 0;
+	params.initrd_size = vm->load.initrd_size;
 	params.has_gic = true;
 	params.gicd_ipa = CONFIG_GICD_BASE;
 	params.gicr_ipa = CONFIG_GICR_BASE;
@@ -331,10 +331,6 @@ static int vm_load_images(struct vm *vm, char *err, size_t errlen)
 	/* Every region: a restarted VM finds nothing of its previous run anywhere. */
 	for (unsigned i = 0; i < vm->nr_ram; i++)
 		memset((void *)(uintptr_t)vm->ram[i].pa, 0, vm->ram[i].size);
-	vm->entry_ipa = vm->ram[0].ipa + l->kernel_off;
-	vm->dtb_ipa = vm->ram[0].ipa + l->dtb_off;
-	vm->initrd_ipa = l->initrd_size ? vm->ram[0].ipa + l->initrd_off : 0;
-	vm->initrd_size = l->initrd_size;
 	ret = vm_copy_in(vm, l->kernel_off, module_bytes(vm->kernel_mod), l->kernel_copy);
 	if (!ret && vm->initrd_mod)
 		ret = vm_copy_in(vm, l->initrd_off, module_bytes(vm->initrd_mod), l->initrd_size);
@@ -416,7 +412,8 @@ void vm_start(struct vm *vm)
 	spin_lock(&vm->lock);
 	vm->state = VM_RUNNING;
 	vm->cntvoff = arch_counter_now();
-	vcpu_reset(v, vm->entry_ipa, vm->dtb_ipa);
+	/* The kernel's entry point, with x0 the device tree's address (booting.rst). */
+	vcpu_reset(v, vm->ram[0].ipa + vm->load.kernel_off, vm->ram[0].ipa + vm->load.dtb_off);
 	v->power = VCPU_ON_PENDING;
 	spin_unlock(&vm->lock);
 	cpu_assign(v->pcpu, v);
