@@ -18,6 +18,10 @@ LINUX_IMAGE  := $(LINUX_DIR)/Image
 LINUX_INITRD := $(LINUX_DIR)/initramfs.cpio.gz
 LINUX_GUEST  := $(wildcard guests/linux/init guests/linux/*.sh)
 LINUX_MODS   := $(LINUX_DIR)/modules/keel.load
+# Static arm64 programs for the Linux guest's /bin, one per guests/linux/tools/*.c, built
+# against Debian's glibc for arm64 (libc6-dev-arm64-cross).
+LINUX_TOOLS  := $(patsubst guests/linux/tools/%.c,$(LINUX_DIR)/tools/%,$(wildcard guests/linux/tools/*.c))
+LINUX_TOOL_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 
 # The kernel modules the initramfs carries and /init loads, in this order (their
 # dependencies, from the same kernel package, come along; a name the kernel has built
@@ -38,9 +42,14 @@ $(LINUX_DIR)/busybox: tools/linux/fetch.sh | deps $(LINUX_IMAGE)
 $(LINUX_MODS): tools/linux/fetch.sh linux.mk $(LINUX_IMAGE)
 	tools/linux/fetch.sh modules $(LINUX_DIR) $(LINUX_MODULES)
 
-$(LINUX_INITRD): tools/linux/mkinitramfs.py $(LINUX_DIR)/busybox $(LINUX_GUEST) $(LINUX_MODS)
+$(LINUX_DIR)/tools/%: guests/linux/tools/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(LINUX_TOOL_CFLAGS) $< -o $@
+
+$(LINUX_INITRD): tools/linux/mkinitramfs.py $(LINUX_DIR)/busybox $(LINUX_GUEST) $(LINUX_MODS) \
+		$(LINUX_TOOLS)
 	$(PYTHON) tools/linux/mkinitramfs.py --busybox $(LINUX_DIR)/busybox --guest guests/linux \
-		--modules $(LINUX_DIR)/modules -o $@
+		--modules $(LINUX_DIR)/modules $(addprefix --tool ,$(LINUX_TOOLS)) -o $@
 
 linux-check: linux
 	$(PYTHON) tools/linux/native.py --smp 1 --test poweroff
@@ -60,6 +69,6 @@ linux-test: deps all linux
 linux-clean:
 	rm -f $(LINUX_IMAGE) $(LINUX_INITRD) $(LINUX_DIR)/busybox $(LINUX_DIR)/kernel.config \
 		$(LINUX_DIR)/kernel.version
-	rm -rf $(LINUX_DIR)/modules
+	rm -rf $(LINUX_DIR)/modules $(LINUX_DIR)/tools
 
 .PHONY: linux linux-check linux-native run-hello linux-test linux-clean

@@ -12,8 +12,10 @@
 set -eu
 
 HOST_PKGS="gcc libc6-dev make gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu libfdt-dev
-device-tree-compiler qemu-system-arm libcmocka-dev python3-pytest python3-pexpect"
-# Not needed: libc6-dev-arm64-cross (keel and the guests build against picolibc).
+device-tree-compiler qemu-system-arm libcmocka-dev python3-pytest python3-pexpect
+libc6-dev-arm64-cross"
+# libc6-dev-arm64-cross: glibc for the static user-space tools of the Linux guest
+# (guests/linux/tools); keel and the bare-metal guests build against picolibc.
 
 CROSS_LIBFDT=/usr/lib/aarch64-linux-gnu/libfdt.a
 

@@ -5,7 +5,7 @@
         [--modules build/linux/modules] -o build/linux/initramfs.cpio.gz
 
 Contents: /bin/busybox with a symlink per applet in APPLETS, /init (guests/linux/init),
-every other guests/linux/*.sh in /lib/keel/, /dev/console, and the empty directories
+every other guests/linux/*.sh in /lib/keel/, each --tool program in /bin, /dev/console, and the empty directories
 /init mounts on. With --modules (what `tools/linux/fetch.sh modules` wrote: VER/kernel/...,
 VER/modules.builtin, keel.load), /lib/modules/VER/ gets each module as a plain .ko (a .ko.xz
 is decompressed here, with lzma: busybox's insmod cannot load it), a modules.dep made from
@@ -205,7 +205,7 @@ def module_files(modules_dir):
         builtin.read_bytes(), load.read_bytes()
 
 
-def build(busybox, guest_dir, modules_dir=None):
+def build(busybox, guest_dir, modules_dir=None, tools=()):
     raw = io.BytesIO()
     cpio = Cpio(raw)
     for d in DIRS:
@@ -216,6 +216,13 @@ def build(busybox, guest_dir, modules_dir=None):
         cpio.symlink(f"bin/{applet}", "busybox")
     for name, data, perm in guest_files(guest_dir):
         cpio.file(name, data, perm)
+    for tool in tools:
+        data = tool.read_bytes()
+        if data[:4] != b"\x7fELF":
+            sys.exit(f"mkinitramfs: tool {tool} is not an ELF executable")
+        if tool.name in APPLETS:
+            sys.exit(f"mkinitramfs: tool {tool.name} would replace busybox's applet")
+        cpio.file(f"bin/{tool.name}", data, 0o755)
     nmods = 0
     if modules_dir is not None:
         ver, files, dep, builtin, load = module_files(modules_dir)
@@ -248,12 +255,14 @@ def main():
     parser.add_argument("--guest", required=True, type=Path, help="guests/linux")
     parser.add_argument("--modules", type=Path,
                         help="kernel modules from tools/linux/fetch.sh modules")
+    parser.add_argument("--tool", action="append", default=[], type=Path,
+                        help="a static arm64 program for /bin (repeatable)")
     parser.add_argument("-o", "--output", required=True, type=Path)
     args = parser.parse_args()
 
     busybox = args.busybox.read_bytes()
     check_busybox(busybox)
-    data, nmods = build(busybox, args.guest, args.modules)
+    data, nmods = build(busybox, args.guest, args.modules, args.tool)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=args.output.parent, prefix=f".{args.output.name}.")
     with os.fdopen(fd, "wb") as out:
