@@ -73,6 +73,18 @@ struct vcpu {
 	struct vcpu_stats stats;
 };
 
+/*
+ * A stage-2 mapping beside RAM: a passed-through device's MMIO (Device-nGnRE) or a shared
+ * memory region (Normal, read-write or read-only). vm_create fills vm->maps before
+ * stage2_init maps them; page aligned, validated by their owners (passthrough.c, shm).
+ */
+enum vm_map_kind { VM_MAP_DEVICE, VM_MAP_SHARED_RW, VM_MAP_SHARED_RO };
+#define VM_MAX_MAPS 24
+struct vm_map {
+	uint64_t ipa, pa, size;
+	enum vm_map_kind kind;
+};
+
 /* One region of a VM's RAM: [ipa, ipa + size) is the physical [pa, pa + size). */
 struct vm_ram {
 	uint64_t ipa, size, pa;
@@ -110,6 +122,8 @@ struct vm {
 	/* Last: the hot fields above keep offsets that fit the trap path's load immediates. */
 	unsigned nr_ram;
 	struct vm_ram ram[CONFIG_MAX_RAM];	/* ram[0]: the boot region */
+	unsigned nr_maps;
+	struct vm_map maps[VM_MAX_MAPS];	/* mapped by stage2_init after RAM */
 };
 
 extern struct vm vms[KEEL_MAX_VMS];

@@ -15,6 +15,26 @@
 
 #define S2_RAM_ATTRS (PT_AF | PT_SH_INNER | PT_S2_MEMATTR(PT_S2_MEMATTR_NORMAL_WB) | \
 		      PT_S2_AP_R | PT_S2_AP_W)
+/* Shared memory holds data, never code another VM could plant: not executable. */
+#define S2_SHARED_RO (PT_AF | PT_SH_INNER | PT_S2_MEMATTR(PT_S2_MEMATTR_NORMAL_WB) | \
+		      PT_S2_AP_R | PT_S2_XN)
+#define S2_SHARED_RW (S2_SHARED_RO | PT_S2_AP_W)
+/* A device's registers: Device-nGnRE (the guest's stage 1 can only make it stricter). */
+#define S2_DEVICE    (PT_AF | PT_S2_MEMATTR(PT_S2_MEMATTR_DEVICE_nGnRE) | PT_S2_AP_R | \
+		      PT_S2_AP_W | PT_S2_XN)
+
+static uint64_t stage2_map_attrs(enum vm_map_kind kind)
+{
+	switch (kind) {
+	case VM_MAP_DEVICE:
+		return S2_DEVICE;
+	case VM_MAP_SHARED_RO:
+		return S2_SHARED_RO;
+	case VM_MAP_SHARED_RW:
+		break;
+	}
+	return S2_SHARED_RW;
+}
 
 /* The VMIDs in use (src/core/vmid.c); vmid_lock guards it and its first-use init. */
 static struct vmid_pool vmid_pool;
@@ -59,6 +79,8 @@ static uint64_t vm_ipa_top(const struct vm *vm)
 		top = MAX(top, vm->ram[i].ipa + vm->ram[i].size);
 	for (unsigned i = 0; i < vm->nr_devices; i++)
 		top = MAX(top, vm->devices[i].base + vm->devices[i].size);
+	for (unsigned i = 0; i < vm->nr_maps; i++)
+		top = MAX(top, vm->maps[i].ipa + vm->maps[i].size);
 	return top;
 }
 
@@ -82,6 +104,9 @@ int stage2_init(struct vm *vm, unsigned pa_bits, char *err, size_t errlen)
 	ret = pt_init(&vm->s2, vm->ipa_bits, mem_table_alloc, mem_table_free, NULL);
 	for (unsigned i = 0; i < vm->nr_ram && !ret; i++)
 		ret = pt_map(&vm->s2, vm->ram[i].ipa, vm->ram[i].pa, vm->ram[i].size, S2_RAM_ATTRS);
+	for (unsigned i = 0; i < vm->nr_maps && !ret; i++)
+		ret = pt_map(&vm->s2, vm->maps[i].ipa, vm->maps[i].pa, vm->maps[i].size,
+			     stage2_map_attrs(vm->maps[i].kind));
 	if (ret) {
 		snprintf(err, errlen, "cannot build its stage-2 tables (error %d)", ret);
 		return ret;
