@@ -22,6 +22,7 @@
 #include <keel/config.h>
 #include <keel/console_out.h>
 #include <keel/pt.h>
+#include <keel/passthrough.h>
 #include <keel/spinlock.h>
 #include <keel/vpl011.h>
 #include <keel/vtestdev.h>
@@ -124,6 +125,7 @@ struct vm {
 	struct vm_ram ram[CONFIG_MAX_RAM];	/* ram[0]: the boot region */
 	unsigned nr_maps;
 	struct vm_map maps[VM_MAX_MAPS];	/* mapped by stage2_init after RAM */
+	struct vm_passthrough passthrough;	/* its passed-through devices (placeholder until ptcfg lands) */
 };
 
 extern struct vm vms[KEEL_MAX_VMS];

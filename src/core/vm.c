@@ -14,6 +14,7 @@
 #include <keel/platform.h>
 #include <keel/vm.h>
 #include <keel/vm_load.h>
+#include <keel/vm_passthrough_irq.h>
 #include <keel/vmdt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,7 +114,7 @@ static int vm_init_vgic(struct vm *vm)
 		if (!ret)
 			ret = vgic_link_hw(&vm->vgic, i, ptimer, ptimer);
 	}
-	return ret;
+	return ret ? ret : vm_passthrough_irq_link(vm);   /* its devices' SPIs */
 }
 
 static void vm_init_devices(struct vm *vm, const struct vm_config *cfg)
@@ -378,6 +379,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 		snprintf(err, errlen, "cannot set up its virtual GIC");
 		return KE_INVAL;
 	}
+	ret = vm_passthrough_irq_claim(vm, err, errlen);
+	if (ret)
+		return ret;
 
 	/* Placement first: it needs no resources, and a bad image stops here. */
 	ret = vm_plan_images(vm, cfg, p, err, errlen);
@@ -411,6 +415,7 @@ void vm_start(struct vm *vm)
 
 	spin_lock(&vm->lock);
 	vm->state = VM_RUNNING;
+	vm_passthrough_irq_start(vm);
 	vm->cntvoff = arch_counter_now();
 	/* The kernel's entry point, with x0 the device tree's address (booting.rst). */
 	vcpu_reset(v, vm->ram[0].ipa + vm->load.kernel_off, vm->ram[0].ipa + vm->load.dtb_off);
@@ -507,6 +512,7 @@ void vm_reset(struct vm *vm, const char *why)
 static bool vm_stop_begin(struct vm *vm, bool restart)
 {
 	vm->state = VM_STOPPING;
+	vm_passthrough_irq_stop(vm);   /* its devices' SPIs off before anything else */
 	vm->restart_pending = restart;
 	vpl011_flush(&vm->uart);
 	if (vm->nr_loaded)
