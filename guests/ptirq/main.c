@@ -24,6 +24,11 @@
  * Also: the interrupt wakes vCPU 0 waiting in WFI (vCPU 1 makes it), and after
  * GICD_IROUTER names vCPU 1 it arrives there only.
  *
+ * Then it leaves the level interrupt asserted and injected but not taken (IRQs
+ * masked) and, typed 'r', restarts (PSCI SYSTEM_RESET): keel must have
+ * disabled and deactivated the physical SPI when the VM stopped and set it up
+ * again when it started, or the second run's checks find it stuck active.
+ *
  * A VM without the PL061 in its device tree is the bystander: the same INTID
  * enabled in its own vGIC, it must take none of the owner's interrupts (and
  * cannot reach the PL061's registers) while the owner runs.
@@ -59,6 +64,7 @@ const char guest_name[] = "ptirq";
 #define BYSTANDER_MS	5000	/* the bystander watches this long (the owner needs < 1 s) */
 #define BACKSTOP_MS	2000	/* vCPU 0's timer while it waits in WFI */
 #define SPI_BYSTANDER_OWN 40	/* the bystander's own software-pended SPI */
+#define UART_FR_RXFE	(1u << 4)	/* PL011 receive FIFO empty */
 
 enum mode { MODE_EDGE, MODE_LEVEL_CLEAR, MODE_LEVEL_MASK };
 
@@ -329,6 +335,7 @@ static void check_reroute(void)
 
 static void owner(void)
 {
+	pl061_quiet();	/* as a driver would: a restarted VM finds it as the last run left it */
 	check_trigger();
 	gic_irq_set_priority(pt_intid, GIC_PRIO_DEFAULT);
 	gic_irq_route(pt_intid, env.cpu_mpidr[0]);
@@ -342,6 +349,28 @@ static void owner(void)
 	irq_disable();
 	gic_irq_disable(pt_intid);
 	pl061_quiet();
+}
+
+/* The level interrupt asserted, injected, never taken: what a VM may stop with. */
+static void leave_asserted(void)
+{
+	reset_counts();
+	mode = MODE_EDGE;	/* were it taken, GPIOIC would not end it: a storm */
+	wr(GPIOIS, LINE);
+	wr(GPIODIR, LINE);
+	wr(GPIODATA(LINE), LINE);
+	wr(GPIOIE, LINE);
+	gic_irq_enable(pt_intid);
+	delay_us(QUIET_MS * 1000);
+	checkf("left-pending", gic_irq_is_pending(pt_intid) && total() == 0,
+	       "pending %d, taken %u", gic_irq_is_pending(pt_intid), total());
+}
+
+static char console_getc(void)
+{
+	while (mmio_read32(env.uart_base + UART_FR) & UART_FR_RXFE)
+		delay_us(1000);	/* each poll is an exit to keel */
+	return (char)mmio_read32(env.uart_base + UART_DR);
 }
 
 /* ---------------------------------------------------------------- bystander */
@@ -387,4 +416,11 @@ void guest_main(void)
 		return;
 	owner();
 	__atomic_store_n(&sec_done, 1, __ATOMIC_RELEASE);
+	leave_asserted();
+	printf("PTIRQ type r to restart, anything else to end\n");
+	if (console_getc() != 'r')
+		return;
+	printf("SUMMARY %s %u passed, %u failed\n", guest_name, checks_passed(), checks_failed());
+	hvc0(PSCI_SYSTEM_RESET);
+	checkf("system-reset", false, "PSCI SYSTEM_RESET returned");
 }
