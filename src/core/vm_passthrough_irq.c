@@ -16,9 +16,12 @@
 #include <keel/vm_passthrough_irq.h>
 #include <stdio.h>
 
+static const struct vm_passthrough none;
+
+/* vm->passthrough, NULL when it has no devices. */
 static const struct vm_passthrough *vm_pt(const struct vm *vm)
 {
-	return &vm->passthrough;
+	return vm->passthrough ? vm->passthrough : &none;
 }
 
 /* The k-th passthrough SPI of vm (devices in order), or NULL past the last; its device. */
