@@ -8,7 +8,6 @@
  * passthrough_resolve), never a value from the guest; the guest's route reaches the
  * hardware only as a vCPU index the vGIC has bounded to its vCPUs.
  */
-#include <keel/console.h>
 #include <keel/irq.h>
 #include <keel/nospec.h>
 #include <keel/passthrough.h>
