@@ -221,21 +221,28 @@ struct vgic_cpu {
 	bool processor_sleep;  /* GICR_WAKER.ProcessorSleep */
 };
 
+/*
+ * What the model asks of keel for hardware-linked interrupts (either may be NULL):
+ * deactivate is the hw_deactivate callback, spi_config the hw_spi_config one (above).
+ */
+struct vgic_hw_ops {
+	void (*deactivate)(void *ctx, unsigned vcpu, uint32_t pintid);
+	void (*spi_config)(void *ctx, uint32_t pintid, unsigned vcpu, bool enabled);
+};
+
 struct vgic {
 	unsigned nr_vcpus;
 	uint32_t ctlr;                     /* GICD_CTLR EnableGrp0/1 */
 	struct vgic_cpu cpu[VGIC_MAX_VCPUS];
 	struct vgic_irq spi[VGIC_NR_SPIS];
 	uint64_t irouter[VGIC_NR_SPIS];
-	void (*hw_deactivate)(void *ctx, unsigned vcpu, uint32_t pintid);
+	const struct vgic_hw_ops *hw;      /* keel's side of hardware links, or NULL */
 	void *hw_ctx;
-	void (*hw_spi_config)(void *ctx, uint32_t pintid, unsigned vcpu, bool enabled);
-	void *hw_spi_ctx;
 };
 
 /*
  * Reset state for nr_vcpus (1..VGIC_MAX_VCPUS) vCPUs; KE_INVAL otherwise.
- * Clears hardware links and the hw_deactivate and hw_spi_config callbacks.
+ * Clears hardware links and keel's callbacks (vgic_set_hw_ops).
  */
 must_check int vgic_init(struct vgic *g, unsigned nr_vcpus);
 
@@ -279,17 +286,14 @@ must_check int vgic_sgi_generate(struct vgic *g, unsigned src_vcpu, uint64_t val
  */
 must_check int vgic_link_hw(struct vgic *g, unsigned vcpu, unsigned intid, uint32_t pintid);
 must_check int vgic_unlink_hw(struct vgic *g, unsigned vcpu, unsigned intid);
-void vgic_set_hw_deactivate(struct vgic *g, void (*fn)(void *ctx, unsigned vcpu, uint32_t pintid),
-			    void *ctx);
+/* keel's hw_deactivate and hw_spi_config callbacks (ops may be NULL), called with ctx. */
+void vgic_set_hw_ops(struct vgic *g, const struct vgic_hw_ops *ops, void *ctx);
 /*
  * Link virtual SPI intid (VGIC_NR_PRIVATE..VGIC_NR_IRQS-1) to physical SPI pintid
  * (32..1019) with its trigger (edge: rising edge, else level); ICFGR then reads
  * that trigger. KE_INVAL for anything else.
  */
 must_check int vgic_link_hw_spi(struct vgic *g, unsigned intid, uint32_t pintid, bool edge);
-void vgic_set_hw_spi_config(struct vgic *g,
-			    void (*fn)(void *ctx, uint32_t pintid, unsigned vcpu, bool enabled),
-			    void *ctx);
 /* A linked SPI's state as the guest configured it. */
 struct vgic_hw_spi_state {
 	unsigned target;      /* vCPU index, or VGIC_VCPU_NONE */

@@ -108,7 +108,7 @@ static int vm_init_vgic(struct vm *vm)
 	unsigned ptimer = vm->platform->timer_intid[PLATFORM_TIMER_PHYS];
 	int ret = vgic_init(&vm->vgic, vm->nr_vcpus);
 
-	vgic_set_hw_deactivate(&vm->vgic, vcpu_hw_irq_deactivate, vm);
+	/* vm_passthrough_irq_link installs the hardware callbacks, the timers' too. */
 	for (unsigned i = 0; i < vm->nr_vcpus && !ret; i++) {
 		ret = vgic_link_hw(&vm->vgic, i, vtimer, vtimer);
 		if (!ret)

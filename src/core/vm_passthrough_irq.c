@@ -115,12 +115,17 @@ static void pt_irq_hw_deactivate(void *ctx, unsigned vcpu, uint32_t pintid)
 	vcpu_hw_irq_deactivate(vm, vcpu, pintid);   /* the guest's timers */
 }
 
+/* Every VM's: its timers' PPIs and its devices' SPIs. */
+static const struct vgic_hw_ops pt_irq_hw_ops = {
+	.deactivate = pt_irq_hw_deactivate,
+	.spi_config = pt_irq_config,
+};
+
 int vm_passthrough_irq_link(struct vm *vm)
 {
 	const struct passthrough_irq *irq;
 
-	vgic_set_hw_deactivate(&vm->vgic, pt_irq_hw_deactivate, vm);
-	vgic_set_hw_spi_config(&vm->vgic, pt_irq_config, vm);
+	vgic_set_hw_ops(&vm->vgic, &pt_irq_hw_ops, vm);
 	for (unsigned k = 0; (irq = pt_irq_at(vm, k, NULL)); k++) {
 		int ret = vgic_link_hw_spi(&vm->vgic, irq->intid, irq->intid, irq->edge);
 

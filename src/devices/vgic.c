@@ -63,19 +63,10 @@ uint64_t vgic_redist_size(const struct vgic *g)
 	return (uint64_t)g->nr_vcpus * VGIC_GICR_STRIDE;
 }
 
-void vgic_set_hw_deactivate(struct vgic *g, void (*fn)(void *ctx, unsigned vcpu, uint32_t pintid),
-			    void *ctx)
+void vgic_set_hw_ops(struct vgic *g, const struct vgic_hw_ops *ops, void *ctx)
 {
-	g->hw_deactivate = fn;
+	g->hw = ops;
 	g->hw_ctx = ctx;
-}
-
-void vgic_set_hw_spi_config(struct vgic *g,
-			    void (*fn)(void *ctx, uint32_t pintid, unsigned vcpu, bool enabled),
-			    void *ctx)
-{
-	g->hw_spi_config = fn;
-	g->hw_spi_ctx = ctx;
 }
 
 /* ---------------------------------------------------------------- interrupt state */
@@ -189,15 +180,15 @@ void vgic_irq_hw_check(struct vgic *g, struct vgic_irq *irq, bool was_live)
 {
 	if (!irq->hw || !was_live || vgic_irq_live(irq))
 		return;
-	if (g->hw_deactivate)
-		g->hw_deactivate(g->hw_ctx, irq->target, irq->hw_intid);
+	if (g->hw && g->hw->deactivate)
+		g->hw->deactivate(g->hw_ctx, irq->target, irq->hw_intid);
 }
 
 /* A linked SPI's route or enable changed: the physical SPI must follow. */
 void vgic_irq_hw_spi_notify(struct vgic *g, const struct vgic_irq *irq)
 {
-	if (irq->hw && irq->intid >= VGIC_NR_PRIVATE && g->hw_spi_config)
-		g->hw_spi_config(g->hw_spi_ctx, irq->hw_intid, irq->target, irq->enabled);
+	if (irq->hw && irq->intid >= VGIC_NR_PRIVATE && g->hw && g->hw->spi_config)
+		g->hw->spi_config(g->hw_ctx, irq->hw_intid, irq->target, irq->enabled);
 }
 
 /*

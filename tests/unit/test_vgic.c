@@ -1401,6 +1401,8 @@ static void hw_deactivate(void *ctx, unsigned vcpu, uint32_t pintid)
 	c->pintid = pintid;
 }
 
+static const struct vgic_hw_ops deactivate_ops = { .deactivate = hw_deactivate };
+
 static void test_vgic_hw_link(void **state)
 {
 	struct hw_calls calls = { 0 };
@@ -1408,7 +1410,7 @@ static void test_vgic_hw_link(void **state)
 	uint32_t kick;
 
 	init(2);
-	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	vgic_set_hw_ops(&G, &deactivate_ops, &calls);
 	groups_on();
 	/* Arguments. */
 	assert_int_equal(vgic_link_hw(&G, 1, 7, 27), KE_INVAL);     /* SGI */
@@ -1490,7 +1492,7 @@ static void test_vgic_hw_link(void **state)
 	swr(1, 0x180, 1u << 27);
 	assert_int_equal(calls.n, 3);
 	/* No callback registered: no crash. */
-	vgic_set_hw_deactivate(&G, NULL, NULL);
+	vgic_set_hw_ops(&G, NULL, NULL);
 	assert_int_equal(vgic_link_hw(&G, 1, 27, 27), 0);
 	assert_int_equal(vgic_trigger_edge(&G, 1, 27, NULL), 0);
 	swr(1, 0x280, 1u << 27);
@@ -1509,7 +1511,7 @@ static void test_vgic_hw_active_write_held(void **state)
 	unsigned n;
 
 	init(2);
-	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	vgic_set_hw_ops(&G, &deactivate_ops, &calls);
 	groups_on();
 	assert_int_equal(vgic_link_hw(&G, 1, 27, 27), 0);
 	ppi_setup(1, 27, 0xa0);
@@ -1601,7 +1603,7 @@ static void test_vgic_hw_other_writes(void **state)
 	uint64_t lrs[4];
 
 	init(2);
-	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	vgic_set_hw_ops(&G, &deactivate_ops, &calls);
 	groups_on();
 	assert_int_equal(vgic_link_hw(&G, 1, 27, 27), 0);
 	ppi_setup(1, 27, 0xa0);
@@ -1651,6 +1653,8 @@ static void spi_config(void *ctx, uint32_t pintid, unsigned vcpu, bool enabled)
 	c->vcpu = vcpu;
 	c->enabled = enabled;
 }
+
+static const struct vgic_hw_ops spi_config_ops = { .spi_config = spi_config };
 
 /* GICD_ICFGR bit Int_config[1] (edge) of SPI intid. */
 static bool icfgr_edge(unsigned intid)
@@ -1714,7 +1718,7 @@ static void test_vgic_hw_spi_listing(void **state)
 	uint32_t kick;
 
 	init(2);
-	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	vgic_set_hw_ops(&G, &deactivate_ops, &calls);
 	groups_on();
 	assert_int_equal(vgic_link_hw_spi(&G, 39, 39, false), 0);
 	spi_setup(39, 0x40, 1);
@@ -1797,7 +1801,7 @@ static void test_vgic_hw_spi_route_enable(void **state)
 	uint64_t lrs[4];
 
 	init(2);
-	vgic_set_hw_spi_config(&G, spi_config, &calls);
+	vgic_set_hw_ops(&G, &spi_config_ops, &calls);
 	groups_on();
 	assert_int_equal(vgic_link_hw_spi(&G, 39, 39, false), 0);
 	/* Enable (spi_setup routes to vCPU 0 = unchanged, then enables). */
@@ -1873,7 +1877,7 @@ static void test_vgic_hw_spi_clear(void **state)
 	uint64_t lrs[4];
 
 	init(2);
-	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	vgic_set_hw_ops(&G, &deactivate_ops, &calls);
 	groups_on();
 	assert_int_equal(vgic_link_hw_spi(&G, 39, 100, false), 0);
 	spi_setup(39, 0x40, 1);
@@ -1926,7 +1930,7 @@ static void test_vgic_active_overflow(void **state)
 	bool more;
 
 	init(1);
-	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	vgic_set_hw_ops(&G, &deactivate_ops, &calls);
 	groups_on();
 	/* SPIs 40..45, priority 0x80 (40) down to 0x30 (45), all active. */
 	for (unsigned i = 0; i < 6; i++)
@@ -2356,7 +2360,7 @@ static void test_vgic_lr_random_vs_scan(void **state)
 
 	for (unsigned nr = 1; nr <= 8; nr++) {
 		init(nr);
-		vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+		vgic_set_hw_ops(&G, &deactivate_ops, &calls);
 		memset(nheld, 0, sizeof(nheld));
 		for (unsigned iter = 0; iter < 6000; iter++) {
 			unsigned v = (unsigned)(rng() % nr), op = (unsigned)(rng() % 8);
