@@ -21,8 +21,10 @@
  * The PL061's interrupt output is a level (GPIORIS & GPIOIE), as its device
  * tree node says (IRQ_TYPE_LEVEL_HIGH).
  *
- * Also: the interrupt wakes vCPU 0 waiting in WFI (vCPU 1 makes it), and after
- * GICD_IROUTER names vCPU 1 it arrives there only.
+ * Also: the interrupt wakes vCPU 0 waiting in WFI (vCPU 1 makes it), after
+ * GICD_IROUTER names vCPU 1 it arrives there only, and one routed to vCPU 1
+ * while it is powered off (PSCI CPU_OFF) reaches nobody until vCPU 1 is on
+ * again, and then it does, once.
  *
  * Then it leaves the level interrupt asserted and injected but not taken (IRQs
  * masked) and, typed 'r', restarts (PSCI SYSTEM_RESET): keel must have
@@ -77,6 +79,7 @@ static volatile uint32_t spurious;			/* taken with GPIOMIS clear */
 static volatile uint32_t level_seen, wfi_flag, backstop_fired, own_spi_taken;
 static volatile uint32_t sec_ready, sec_cmd, sec_done;
 
+#define PSCI_AFF_OFF	1	/* AFFINITY_INFO: the vCPU is off */
 #define SEC_IDLE	0
 #define SEC_EDGE	1	/* vCPU 1: wait QUIET_MS, then make one edge */
 
@@ -201,6 +204,22 @@ static void secondary(uint64_t unused)
 		__atomic_store_n(&sec_cmd, SEC_IDLE, __ATOMIC_RELEASE);
 	}
 	irq_disable();
+}
+
+/* vCPU 1 again, after CPU_OFF: take what waited for it, then off again. */
+static volatile uint32_t sec2_ready, sec2_took;
+
+static void secondary_again(uint64_t unused)
+{
+	(void)unused;
+	if (!gic_cpu_init())
+		return;
+	__atomic_store_n(&sec2_ready, 1, __ATOMIC_RELEASE);
+	irq_enable();
+	(void)WAIT_UNTIL(__atomic_load_n(&taken_on[1], __ATOMIC_ACQUIRE) != 0, WAIT_MS);
+	delay_us(QUIET_MS * 1000);	/* a second delivery would come by now */
+	irq_disable();
+	__atomic_store_n(&sec2_took, taken_on[1] + 1, __ATOMIC_RELEASE);
 }
 
 /* ---------------------------------------------------------------- owner checks */
@@ -333,6 +352,34 @@ static void check_reroute(void)
 	wr(GPIOIE, 0);
 }
 
+/* vCPU 1 is off (its first run returned: CPU_OFF); the SPI routed to it waits for it. */
+static void check_vcpu_off(void)
+{
+	bool off = WAIT_UNTIL(psci_affinity_info(env.cpu_mpidr[1]) == PSCI_AFF_OFF, WAIT_MS);
+
+	pl061_quiet();
+	reset_counts();
+	mode = MODE_EDGE;
+	gic_irq_route(pt_intid, env.cpu_mpidr[1]);
+	gic_irq_enable(pt_intid);
+	wr(GPIOIE, LINE);
+	irq_enable();
+	line_present(1);
+	delay_us(QUIET_MS * 1000);
+	checkf("vcpu-off-nobody-takes-it", off && total() == 0 && gic_irq_is_pending(pt_intid),
+	       "vCPU 1 off %d, taken %u, pending %d", off, total(), gic_irq_is_pending(pt_intid));
+	if (!check_eq("cpu-on-vcpu1-again", cpu_start(1, secondary_again, 0), PSCI_SUCCESS))
+		return;
+	(void)WAIT_UNTIL(__atomic_load_n(&sec2_took, __ATOMIC_ACQUIRE) != 0, 3 * WAIT_MS);
+	checkf("vcpu-off-kept-for-it", sec2_ready && sec2_took == 2 && taken_on[0] == 0 &&
+	       !spurious, "vCPU 1 started %u, took %u, vCPU 0 took %u", sec2_ready,
+	       sec2_took ? sec2_took - 1 : 0, taken_on[0]);
+	irq_disable();
+	gic_irq_disable(pt_intid);
+	gic_irq_route(pt_intid, env.cpu_mpidr[0]);
+	pl061_quiet();
+}
+
 static void owner(void)
 {
 	pl061_quiet();	/* as a driver would: a restarted VM finds it as the last run left it */
@@ -416,6 +463,7 @@ void guest_main(void)
 		return;
 	owner();
 	__atomic_store_n(&sec_done, 1, __ATOMIC_RELEASE);
+	check_vcpu_off();
 	leave_asserted();
 	printf("PTIRQ type r to restart, anything else to end\n");
 	if (console_getc() != 'r')

@@ -3,8 +3,9 @@
 The ptirq guest (guests/ptirq) is given QEMU virt's PL061 GPIO controller and makes it raise
 its physical SPI itself (edges, and a level it holds): each interrupt must arrive exactly as
 often as the device raised it, come back while the level stays asserted after the guest's
-deactivation (the list register's HW bit), reach a vCPU waiting in WFI and, once GICD_IROUTER
-names vCPU 1, arrive there. It then leaves the level interrupt injected and untaken and
+deactivation (the list register's HW bit), reach a vCPU waiting in WFI, arrive on vCPU 1 once
+GICD_IROUTER names it, and wait for vCPU 1 while it is powered off until it is on again (then
+be taken once). It then leaves the level interrupt injected and untaken and
 restarts: the second run must work as the first (keel disabled and deactivated the physical
 SPI when the VM stopped, and set it up again). A bystander VM running the same guest without
 the device enables the same INTID and must take none of them.
@@ -23,8 +24,9 @@ PROMPT = re.compile(r"^\[ptirq\] PTIRQ type r to restart")
 # Each run of the owner prints every one of these (guests/ptirq/main.c).
 OWNER_CHECKS = ("icfgr-reads-dt-trigger", "icfgr-read-only", "edge-one-per-edge",
                 "level-back-until-cleared", "level-back-until-masked", "level-masked-still-raw",
-                "wakes-vcpu-in-wfi", "rerouted-to-vcpu1", "routed-back-to-vcpu0", "left-pending")
-MIN_PASS_OWNER = 17
+                "wakes-vcpu-in-wfi", "rerouted-to-vcpu1", "routed-back-to-vcpu0",
+                "vcpu-off-nobody-takes-it", "vcpu-off-kept-for-it", "left-pending")
+MIN_PASS_OWNER = 20
 BYSTANDER_CHECKS = ("bystander-pl061-unreachable", "bystander-own-spi-taken",
                     "bystander-gets-none")
 
