@@ -3,7 +3,8 @@
  * step with its virtual GIC (include/keel/vm_passthrough_irq.h for the rules).
  *
  * Locking: start, stop, the vGIC callbacks and fire's injection run under vm->lock,
- * so the VM's state and its vGIC's view of a linked SPI never change under them.
+ * so the VM's state and its vGIC's view of a linked SPI never change under them; the
+ * only lock taken inside is the distributor driver's gicd_rmw_lock (vm->lock, then it).
  * Every physical register write names a pINTID from the configuration (validated by
  * passthrough_resolve), never a value from the guest; the guest's route reaches the
  * hardware only as a vCPU index the vGIC has bounded to its vCPUs.
@@ -15,21 +16,16 @@
 #include <keel/vm_passthrough_irq.h>
 #include <stdio.h>
 
-static const struct vm_passthrough none;
-
-/* vm->passthrough, NULL when it has no devices. */
-static const struct vm_passthrough *vm_pt(const struct vm *vm)
-{
-	return vm->passthrough ? vm->passthrough : &none;
-}
-
-/* The k-th passthrough SPI of vm (devices in order), or NULL past the last; its device. */
+/*
+ * The k-th passthrough SPI of vm (devices in order), or NULL past the last (at once for
+ * a VM without devices: vm->passthrough NULL); its device.
+ */
 static const struct passthrough_irq *pt_irq_at(const struct vm *vm, unsigned k,
 					       const struct passthrough_device **dev)
 {
-	const struct vm_passthrough *pt = vm_pt(vm);
+	const struct vm_passthrough *pt = vm->passthrough;
 
-	for (unsigned d = 0; d < pt->nr_devices && d < PASSTHROUGH_MAX_DEVICES; d++) {
+	for (unsigned d = 0; pt && d < pt->nr_devices && d < PASSTHROUGH_MAX_DEVICES; d++) {
 		unsigned n = MIN(pt->dev[d].nr_irqs, (unsigned)PASSTHROUGH_MAX_IRQS);
 
 		if (k < n) {

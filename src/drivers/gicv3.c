@@ -44,7 +44,8 @@ static inline uint64_t mmio_read64(uint64_t a) { return *(volatile uint64_t *)(u
 static inline void mmio_write32(uint64_t a, uint32_t v) { *(volatile uint32_t *)(uintptr_t)a = v; }
 static inline void mmio_write8(uint64_t a, uint8_t v) { *(volatile uint8_t *)(uintptr_t)a = v; }
 
-/* The read-modify-writes of registers several SPIs share (IGROUPR, ICFGR). */
+/* The read-modify-writes of registers several SPIs share (IGROUPR, ICFGR). Taken with a
+ * VM's lock held (vm_passthrough_irq.c); nothing is taken while holding it. */
 static struct spinlock gicd_rmw_lock = SPINLOCK_INIT;
 
 static void gicd_wait_rwp(uint64_t gicd)
