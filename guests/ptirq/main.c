@@ -31,13 +31,17 @@
  * disabled and deactivated the physical SPI when the VM stopped and set it up
  * again when it started, or the second run's checks find it stuck active.
  *
- * A VM without the PL061 in its device tree is the bystander: the same INTID
+ * A VM given a virtio-mmio transport with a virtio-rng device instead checks an
+ * edge-triggered SPI (virtio.c).
+ *
+ * A VM with neither in its device tree is the bystander: the same INTID
  * enabled in its own vGIC, it must take none of the owner's interrupts (and
  * cannot reach the PL061's registers) while the owner runs.
  */
 #include "guest/gic.h"
 #include "guest/guest.h"
 #include "guest/timer.h"
+#include "ptirq.h"
 
 const char guest_name[] = "ptirq";
 
@@ -53,16 +57,10 @@ const char guest_name[] = "ptirq";
 #define GPIOIC		0x41c
 #define LINE		(1u << 0)
 
-/* Device tree interrupt specifier <type number flags> (arm,gic-v3 binding). */
-#define DT_IRQ_TYPE_SPI		0
-#define DT_IRQ_EDGE_RISING	1
-#define DT_IRQ_LEVEL_HIGH	4
 
 #define EDGES		200	/* edge interrupts counted one by one */
 #define ROUTED_EDGES	50	/* with the SPI routed to vCPU 1 */
 #define LEVEL_REPEATS	5	/* re-deliveries of a level held high */
-#define WAIT_MS		1000
-#define QUIET_MS	30
 #define BYSTANDER_MS	5000	/* the bystander watches this long (the owner needs < 1 s) */
 #define BACKSTOP_MS	2000	/* vCPU 0's timer while it waits in WFI */
 #define SPI_BYSTANDER_OWN 40	/* the bystander's own software-pended SPI */
@@ -83,16 +81,6 @@ static volatile uint32_t sec_ready, sec_cmd, sec_done;
 #define SEC_IDLE	0
 #define SEC_EDGE	1	/* vCPU 1: wait QUIET_MS, then make one edge */
 
-static uint64_t deadline_ms(unsigned ms)
-{
-	return timer_count() + ms * timer_freq() / 1000;
-}
-
-#define WAIT_UNTIL(cond, ms) ({ \
-	uint64_t __end = deadline_ms(ms); bool __ok; \
-	while (!(__ok = (cond)) && timer_count() < __end) \
-		; \
-	__ok; })
 
 static uint32_t rd(uint64_t off)
 {
@@ -146,7 +134,7 @@ static void on_irq(uint32_t intid)
 		__atomic_fetch_add(&own_spi_taken, 1, __ATOMIC_RELEASE);
 		return;
 	}
-	if (intid != pt_intid)
+	if (virtio_on_irq(intid) || intid != pt_intid)
 		return;
 	if (pl061) {
 		mis = rd(GPIOMIS);
@@ -444,11 +432,15 @@ static void bystander(void)
 
 void guest_main(void)
 {
-	bool is_owner = find_pl061();
+	bool is_owner = find_pl061(), has_virtio = virtio_find();
 
 	if (!check("gic-init", gic_init()))
 		return;
 	irq_set_handler(on_irq);
+	if (!is_owner && has_virtio) {
+		virtio_check_edge();
+		return;
+	}
 	if (!is_owner) {
 		printf("NOTE no pl061 in the device tree: bystander\n");
 		bystander();
@@ -462,6 +454,8 @@ void guest_main(void)
 						WAIT_MS) && sec_ready == 1))
 		return;
 	owner();
+	if (has_virtio)
+		virtio_check_edge();	/* natively: QEMU's own device tree lists both */
 	__atomic_store_n(&sec_done, 1, __ATOMIC_RELEASE);
 	check_vcpu_off();
 	leave_asserted();
