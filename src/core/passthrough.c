@@ -637,6 +637,12 @@ int passthrough_resolve(const void *boot_fdt, const struct platform *p,
 		c.stdout_node = -1;
 	for (unsigned k = 0; k < cfg->nr_vms && k < KEEL_MAX_VMS && !ret; k++) {
 		c.vm = &cfg->vms[k];
+		c.path = "";
+		if (c.vm->nr_passthrough > PASSTHROUGH_MAX_DEVICES) {
+			ret = pt_fail(&c, KE_NOTSUP, "more than %d devices; give fewer",
+				      PASSTHROUGH_MAX_DEVICES);
+			break;
+		}
 		for (unsigned i = 0; i < c.vm->nr_passthrough; i++)
 			c.vm_nodes[i] = fdt_path_offset(boot_fdt, c.vm->passthrough[i]);
 		for (unsigned i = 0; i < c.vm->nr_passthrough && !ret; i++) {
@@ -647,4 +653,43 @@ int passthrough_resolve(const void *boot_fdt, const struct platform *p,
 	if (ret)
 		memset(out, 0, KEEL_MAX_VMS * sizeof(*out));
 	return ret;
+}
+
+/* ------------------------------------------------------------ stage-2 pages */
+
+/* a and b move by the same offset and overlap or touch in PA: a becomes their union. */
+static bool pt_merge(struct passthrough_mmio *a, const struct passthrough_mmio *b)
+{
+	uint64_t lo, hi;
+
+	if (a->ipa - a->pa != b->ipa - b->pa || a->pa > b->pa + b->size || b->pa > a->pa + a->size)
+		return false;
+	lo = MIN(a->pa, b->pa);
+	hi = MAX(a->pa + a->size, b->pa + b->size);
+	a->ipa = lo + (a->ipa - a->pa);
+	a->pa = lo;
+	a->size = hi - lo;
+	return true;
+}
+
+unsigned passthrough_vm_pages(const struct vm_passthrough *pt,
+			      struct passthrough_mmio out[PASSTHROUGH_MAX_PAGES])
+{
+	unsigned n = 0;
+	bool merged = true;
+
+	for (unsigned d = 0; d < pt->nr_devices && d < PASSTHROUGH_MAX_DEVICES; d++)
+		for (unsigned i = 0; i < pt->dev[d].nr_mmio && i < PASSTHROUGH_MAX_MMIO; i++)
+			out[n++] = pt->dev[d].mmio[i];
+	while (merged) {
+		merged = false;
+		for (unsigned i = 0; i < n; i++)
+			for (unsigned j = i + 1; j < n; j++)
+				if (pt_merge(&out[i], &out[j])) {
+					out[j] = out[--n];	/* j is looked at again */
+					j--;
+					merged = true;
+				}
+	}
+	return n;
 }

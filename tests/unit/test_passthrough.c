@@ -342,6 +342,51 @@ static void test_fixture_irqs(void **state)
 		       "/a's device /rtc@9010000's");
 }
 
+/* ------------------------------------------------------------ stage-2 pages */
+
+static void test_pages_merged(void **state)
+{
+	struct passthrough_mmio pages[PASSTHROUGH_MAX_PAGES];
+	struct vm_config *vm;
+	char path[64];
+
+	use_qemu();
+	vm = vm_add("disk", 0x40000000);
+	for (unsigned i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "/virtio_mmio@a003%x00", 2 * i);
+		give(vm, path, 0x30003000 + 0x200 * i);
+	}
+	resolve_ok();
+	/* eight transports, one page: mapped once */
+	assert_int_equal(passthrough_vm_pages(&out[0], pages), 1);
+	assert_int_equal(pages[0].pa, 0x0a003000);
+	assert_int_equal(pages[0].ipa, 0x30003000);
+	assert_int_equal(pages[0].size, 0x1000);
+}
+
+static void test_pages_touching(void **state)
+{
+	struct passthrough_mmio pages[PASSTHROUGH_MAX_PAGES];
+	struct vm_passthrough pt;
+
+	memset(&pt, 0, sizeof(pt));
+	pt.nr_devices = 3;
+	pt.dev[0].nr_mmio = 1;
+	pt.dev[0].mmio[0] = (struct passthrough_mmio){ .pa = 0x2000, .ipa = 0x6000, .size = 0x1000 };
+	pt.dev[1].nr_mmio = 2;
+	pt.dev[1].mmio[0] = (struct passthrough_mmio){ .pa = 0x1000, .ipa = 0x5000, .size = 0x1000 };
+	/* overlaps in IPA but moves differently: its own mapping */
+	pt.dev[1].mmio[1] = (struct passthrough_mmio){ .pa = 0x9000, .ipa = 0x5000, .size = 0x1000 };
+	pt.dev[2].nr_mmio = 1;
+	pt.dev[2].mmio[0] = (struct passthrough_mmio){ .pa = 0x3000, .ipa = 0x7000, .size = 0x2000 };
+	assert_int_equal(passthrough_vm_pages(&pt, pages), 2);
+	assert_int_equal(pages[0].pa, 0x1000);
+	assert_int_equal(pages[0].ipa, 0x5000);
+	assert_int_equal(pages[0].size, 0x4000);
+	assert_int_equal(pages[1].pa, 0x9000);
+	assert_int_equal(pages[1].ipa, 0x5000);
+}
+
 /* ------------------------------------------------------------ the VM's device tree */
 
 static const void *prop(const void *fdt, const char *path, const char *name, int *len)
@@ -557,6 +602,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_fixture_moved_down, teardown),
 		cmocka_unit_test_teardown(test_fixture_pages, teardown),
 		cmocka_unit_test_teardown(test_fixture_irqs, teardown),
+		cmocka_unit_test_teardown(test_pages_merged, teardown),
+		cmocka_unit_test(test_pages_touching),
 		cmocka_unit_test_teardown(test_vmdt_copy, teardown),
 		cmocka_unit_test_teardown(test_vmdt_virtio_copy, teardown),
 		cmocka_unit_test(test_config_props),
