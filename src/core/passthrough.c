@@ -381,8 +381,14 @@ static int pt_check_taken(const struct pt_ctx *c, const struct passthrough_mmio 
 						       "/%s (passthrough \"%s\"); a page has one "
 						       "owner", ull(MAX(m->pa, om->pa)),
 						       c->cfg->vms[k].name, o->path);
-				if ((pa || ipa) && k == c->vm->id &&
-				    m->ipa - m->pa != om->ipa - om->pa)
+				if (k != c->vm->id || m->ipa - m->pa == om->ipa - om->pa)
+					continue;
+				if (ipa && !pa)
+					return pt_fail(c, KE_RANGE, "it would be at IPA 0x%llx-0x%llx, "
+						       "where the VM already has %s; give it another "
+						       "passthrough-ipa", ull(m->ipa),
+						       ull(m->ipa + m->size - 1), o->path);
+				if (pa)
 					return pt_fail(c, KE_RANGE, "it shares a page with %s but would "
 						       "be at another IPA offset (0x%llx against "
 						       "0x%llx); devices in one page move together: "

@@ -2,8 +2,10 @@
 
 VM owner is given QEMU virt's PL031 RTC (/pl031@9010000, which keel does not use): the
 ptmmio guest finds the copied node in its device tree and reads the real device (its
-seconds count, its PrimeCell ID). VM intruder, not given it, touches the same address and
-gets data aborts, then carries on; VM bystander finishes its checks beside them. Every
+seconds count, its PrimeCell ID). VM mover is given the eight virtio-mmio transports of page
+0x0a003000 at IPA 0x20003000: the copied nodes give the moved addresses, each transport reads
+the virtio magic there. VM intruder, given nothing, touches those addresses and gets data
+aborts, then carries on; VM bystander finishes its checks beside them. Every
 refused configuration has its error text checked."""
 
 import re
@@ -17,7 +19,10 @@ PT_LOG = re.compile(r"^\(keel\) vm owner: passthrough /pl031@9010000: MMIO 0x901
 # dt: node, compatible, reg, interrupts, interrupt-parent, clock; device: RTC twice, 4 ID
 # words; still running: 2
 OWNER_MIN_PASS = 14
-INTRUDER_MIN_PASS = 5   # no node, read aborts, write aborts, still running: 2
+VIRTIO_LOG = re.compile(r"^\(keel\) vm mover: passthrough /virtio_mmio@a003([02468ace])00: MMIO "
+                        r"0xa003000 \(4 KiB\) at IPA 0x20003000, SPI (\d+) \(INTID \d+, edge\)$")
+MOVER_MIN_PASS = 7      # nodes, moved, magic, PA unmapped, no RTC, still running: 2
+INTRUDER_MIN_PASS = 7   # no node, RTC read + write abort, virtio PA + IPA abort, running: 2
 BYSTANDER_MIN_PASS = 3
 
 
@@ -28,9 +33,14 @@ def test_passthrough_mmio(keel):
     if not any(PT_LOG.match(line) for line in lines):
         run.fail("keel did not log owner's passthrough of /pl031@9010000 "
                  "('vm owner: passthrough /pl031@9010000: MMIO 0x9010000 (4 KiB) at IPA ...')")
+    spis = sorted((int(m.group(1), 16), int(m.group(2)))
+                  for m in map(VIRTIO_LOG.match, lines) if m)
+    if spis != [(2 * i, 40 + i) for i in range(8)]:
+        run.fail(f"keel's log of mover's eight virtio-mmio transports: {spis}")
     if any(re.match(r"^\(keel\) vm (intruder|bystander): passthrough", line) for line in lines):
         run.fail("keel logged a passthrough device for a VM that was given none")
     check_vm_passed(lines, "owner", "ptmmio", min_pass=OWNER_MIN_PASS, session=run)
+    check_vm_passed(lines, "mover", "ptmmio", min_pass=MOVER_MIN_PASS, session=run)
     check_vm_passed(lines, "intruder", "ptmmio", min_pass=INTRUDER_MIN_PASS, session=run)
     check_vm_passed(lines, "bystander", "ptmmio", min_pass=BYSTANDER_MIN_PASS, session=run)
 

@@ -222,6 +222,11 @@ static void test_qemu_twice(void **state)
 	give(vm_add("b", 0x48000000), "/pl031@9010000", 0);
 	expect_refusal(KE_EXIST, "/b: passthrough \"/pl031@9010000\": it is already given to /a; "
 		       "a device has one owner");
+	/* one VM, one node under two spellings of its path */
+	memset(&cfg, 0, sizeof(cfg));
+	give(vm_add("a", 0x40000000), "/pl031@9010000", 0);
+	give(&cfg.vms[0], "/pl031", 0);
+	expect_refusal(KE_EXIST, "/a: passthrough \"/pl031\": it is already given to /a");
 }
 
 /* ------------------------------------------------------------ the fixture board */
@@ -283,6 +288,26 @@ static void test_fixture_ipa(void **state)
 	expect_refusal(KE_RANGE, "where keel emulates the VM's test device");
 }
 
+static void test_fixture_ipa_taken(void **state)
+{
+	struct vm_config *vm;
+
+	use_fixture();
+	vm = vm_add("a", 0x40000000);
+	give(vm, "/rtc@9010000", 0x20010000);
+	give(vm, "/multi@9300000", 0x20010000);
+	expect_refusal(KE_RANGE, "/a: passthrough \"/multi@9300000\": it would be at IPA "
+		       "0x20010000-0x20010fff, where the VM already has /rtc@9010000; give it another "
+		       "passthrough-ipa");
+	/* the same page of two devices, moved apart */
+	memset(&cfg, 0, sizeof(cfg));
+	vm = vm_add("a", 0x40000000);
+	give(vm, "/pair-a@9020000", 0x20020000);
+	give(vm, "/pair-b@9020200", 0x20030200);
+	expect_refusal(KE_RANGE, "/a: passthrough \"/pair-b@9020200\": it shares a page with "
+		       "/pair-a@9020000 but would be at another IPA offset");
+}
+
 static void test_fixture_moved_down(void **state)
 {
 	use_fixture();
@@ -329,6 +354,7 @@ static void test_fixture_irqs(void **state)
 	use_fixture();
 	refuse_one("/uartirq@9050000", 0, KE_EXIST, "its interrupt 37 is one keel uses itself");
 	refuse_one("/maint@9071000", 0, KE_EXIST, "its interrupt 25 is one keel uses itself");
+	refuse_one("/timerirq@9072000", 0, KE_EXIST, "its interrupt 27 is one keel uses itself");
 	refuse_one("/ppi@9070000", 0, KE_NOTSUP, "its interrupt <1 7 4> is not an SPI");
 	refuse_one("/bigirq@9080000", 0, KE_NOTSUP, "its interrupt SPI 100 (INTID 132) is above "
 		   "the virtual GIC's 128 interrupts");
@@ -599,6 +625,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_fixture_phandles, teardown),
 		cmocka_unit_test_teardown(test_fixture_ranges, teardown),
 		cmocka_unit_test_teardown(test_fixture_ipa, teardown),
+		cmocka_unit_test_teardown(test_fixture_ipa_taken, teardown),
 		cmocka_unit_test_teardown(test_fixture_moved_down, teardown),
 		cmocka_unit_test_teardown(test_fixture_pages, teardown),
 		cmocka_unit_test_teardown(test_fixture_irqs, teardown),
