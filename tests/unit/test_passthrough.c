@@ -1,4 +1,4 @@
-// deps: src/core/passthrough.c src/core/vmdt.c src/core/vmdt_passthrough.c src/core/config.c src/core/config_passthrough.c src/core/vm_load.c src/platform/platform.c tests/unit/dt_fixture.c
+// deps: src/core/passthrough.c src/core/passthrough_mmio.c src/core/passthrough_irq.c src/core/vmdt.c src/core/vmdt_passthrough.c src/core/config.c src/core/config_passthrough.c src/core/vm_load.c src/platform/platform.c tests/unit/dt_fixture.c
 /*
  * Device passthrough: passthrough_resolve against QEMU virt's own device tree
  * (build/qemu-virt.dtb) and the fixture tests/unit/configs/pt-boot.dts, every refusal by
