@@ -172,6 +172,39 @@ static int pt_check_props(const struct pt_ctx *c, int node)
 	return pt_check_clocks(c, node);
 }
 
+/*
+ * The copy keeps the node's name (src/core/vmdt_passthrough.c): it must not be the name of
+ * a node keel generates in the VM's tree (src/core/vmdt.c), where two would be one too many.
+ * Most such names are of nodes keel itself uses and refused before; these depend on the VM.
+ */
+static int pt_check_name(const struct pt_ctx *c, int node)
+{
+	const struct vm_config *vm = c->vm;
+	const char *name = fdt_get_name(c->fdt, node, NULL);
+	char vmname[PASSTHROUGH_PATH_MAX];
+	const char *what = NULL;
+
+	if (!name)
+		return pt_fail(c, KE_INVAL, "its node is malformed; fix the boot device tree");
+	snprintf(vmname, sizeof(vmname), "pl011@%llx", ull(vm->uart_base));
+	if (!strcmp(name, vmname))
+		what = "the VM's emulated UART (uart)";
+	snprintf(vmname, sizeof(vmname), "test-device@%llx", ull(vm->testdev_base));
+	if (vm->has_testdev && !strcmp(name, vmname))
+		what = "the VM's test device";
+	for (unsigned i = 0; i < vm->nr_ram; i++) {
+		snprintf(vmname, sizeof(vmname), "memory@%llx", ull(vm->ram[i].ipa));
+		if (!strcmp(name, vmname))
+			what = "one of the VM's memory nodes";
+	}
+	if (!strcmp(name, "apb-pclk") || !strncmp(name, "passthrough-clk", 15))
+		what = "a clock keel puts there";
+	if (what)
+		return pt_fail(c, KE_EXIST, "its node name \"%s\" is also that of %s in the VM's "
+			       "device tree; move that (a moved device keeps its name)", name, what);
+	return 0;
+}
+
 /* ------------------------------------------------------------ resolve */
 
 static int pt_resolve_device(struct pt_ctx *c, unsigned i, struct passthrough_device *dev)
@@ -198,6 +231,8 @@ static int pt_resolve_device(struct pt_ctx *c, unsigned i, struct passthrough_de
 	snprintf(dev->path, sizeof(dev->path), "%s", c->path);
 	dev->node = node;
 	ret = pt_check_props(c, node);
+	if (!ret)
+		ret = pt_check_name(c, node);
 	if (!ret)
 		ret = pt_resolve_mmio(c, node, c->vm->passthrough_ipa[i], dev);
 	if (!ret)

@@ -308,6 +308,36 @@ static void test_fixture_ipa_taken(void **state)
 		       "/pair-a@9020000 but would be at another IPA offset");
 }
 
+/* A moved device keeps its name, which must not be one the VM's tree has already. */
+static void test_fixture_name_clash(void **state)
+{
+	struct vm_config *vm;
+
+	use_fixture();
+	memset(&cfg, 0, sizeof(cfg));
+	vm = vm_add("a", 0x40000000);
+	vm->uart_base = 0x09010000;
+	give(vm, "/rtc@9010000", 0x20010000);
+	resolve_ok();
+	memset(&cfg, 0, sizeof(cfg));
+	vm = vm_add("a", 0x40000000);
+	vm->uart_base = 0x09500000;
+	give(vm, "/pl011@9500000", 0x20500000);
+	expect_refusal(KE_EXIST, "/a: passthrough \"/pl011@9500000\": its node name "
+		       "\"pl011@9500000\" is also that of the VM's emulated UART (uart) in the VM's "
+		       "device tree; move that (a moved device keeps its name)");
+	memset(&cfg, 0, sizeof(cfg));
+	vm = vm_add("a", 0x40000000);
+	vm->has_testdev = true;
+	vm->testdev_base = 0x0a000000;
+	give(vm, "/test-device@a000000", 0x20000000);
+	expect_refusal(KE_EXIST, "its node name \"test-device@a000000\" is also that of the VM's "
+		       "test device in the VM's device tree");
+	memset(&cfg, 0, sizeof(cfg));
+	give(vm_add("a", 0x09400000), "/memory@9400000", 0x20400000);
+	expect_refusal(KE_EXIST, "\"memory@9400000\" is also that of one of the VM's memory nodes");
+}
+
 static void test_fixture_moved_down(void **state)
 {
 	use_fixture();
@@ -626,6 +656,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_fixture_ranges, teardown),
 		cmocka_unit_test_teardown(test_fixture_ipa, teardown),
 		cmocka_unit_test_teardown(test_fixture_ipa_taken, teardown),
+		cmocka_unit_test_teardown(test_fixture_name_clash, teardown),
 		cmocka_unit_test_teardown(test_fixture_moved_down, teardown),
 		cmocka_unit_test_teardown(test_fixture_pages, teardown),
 		cmocka_unit_test_teardown(test_fixture_irqs, teardown),
