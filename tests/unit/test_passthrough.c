@@ -229,6 +229,41 @@ static void test_qemu_twice(void **state)
 	expect_refusal(KE_EXIST, "/a: passthrough \"/pl031\": it is already given to /a");
 }
 
+/*
+ * Every node of QEMU virt's tree given alone: resolve accepts exactly the devices a VM may
+ * have and refuses every other node with a message about that path (under ASan/UBSan).
+ */
+static void test_qemu_every_node(void **state)
+{
+	static const char *const accepted[] = {
+		"/fw-cfg@9020000", "/pl061@9030000", "/pl031@9010000", "/flash@0",
+	};
+	unsigned n_ok = 0, n_nodes = 0;
+	char path[PASSTHROUGH_PATH_MAX], want[PASSTHROUGH_PATH_MAX + 32];
+
+	use_qemu();
+	for (int n = 0; n >= 0; n = fdt_next_node(boot, n, NULL)) {
+		bool expect_ok = false;
+		int r;
+
+		assert_int_equal(fdt_get_path(boot, n, path, sizeof(path)), 0);
+		for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++)
+			expect_ok |= !strcmp(path, accepted[i]);
+		memset(&cfg, 0, sizeof(cfg));
+		give(vm_add("a", 0x40000000), path, 0);
+		r = resolve(PA_BITS);
+		snprintf(want, sizeof(want), "/a: passthrough \"%s\": ", path);
+		if (expect_ok && r)
+			fail_msg("%s refused: %s", path, err);
+		if (!expect_ok && (!r || strncmp(err, want, strlen(want))))
+			fail_msg("%s: %d \"%s\"", path, r, err);
+		n_ok += !r;
+		n_nodes++;
+	}
+	assert_int_equal(n_ok, 4);
+	assert_true(n_nodes > 50);
+}
+
 /* ------------------------------------------------------------ the fixture board */
 
 static void test_fixture_status(void **state)
@@ -651,6 +686,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_qemu_keel_devices, teardown),
 		cmocka_unit_test_teardown(test_qemu_unsupported, teardown),
 		cmocka_unit_test_teardown(test_qemu_twice, teardown),
+		cmocka_unit_test_teardown(test_qemu_every_node, teardown),
 		cmocka_unit_test_teardown(test_fixture_status, teardown),
 		cmocka_unit_test_teardown(test_fixture_phandles, teardown),
 		cmocka_unit_test_teardown(test_fixture_ranges, teardown),
