@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from keelvm import CONFIG_ERROR_TIMEOUT, check_config_refused, check_keel_healthy, check_vm_passed
+from keelvm import (CONFIG_ERROR_TIMEOUT, ROOT, TIMEOUT_SCALE, check_config_refused,
+                    check_keel_healthy, check_vm_passed, guest_lines)
 
 PT_LOG = re.compile(r"^\(keel\) vm owner: passthrough /pl031@9010000: MMIO 0x9010000 \(4 KiB\) "
                     r"at IPA 0x9010000, SPI 2 \(INTID 34, level\)$")
@@ -43,6 +44,33 @@ def test_passthrough_mmio(keel):
     check_vm_passed(lines, "mover", "ptmmio", min_pass=MOVER_MIN_PASS, session=run)
     check_vm_passed(lines, "intruder", "ptmmio", min_pass=INTRUDER_MIN_PASS, session=run)
     check_vm_passed(lines, "bystander", "ptmmio", min_pass=BYSTANDER_MIN_PASS, session=run)
+
+
+# Debian's kernel: its rtc-pl031 driver (built in) on the copied node, and the clock it sets.
+LINUX_RTC_REGISTERED = re.compile(r"rtc-pl031 9010000\.pl031: registered as rtc0")
+LINUX_RTC_CLOCK = re.compile(r"rtc-pl031 9010000\.pl031: setting system clock to (\d{4})-")
+LINUX_MIN_PASS = 9     # test_linux.py's min_pass(1): its checks, dmesg-clean among them
+
+
+@pytest.mark.linux
+def test_linux_drives_passthrough_rtc(keel):
+    """The copied node is what an unmodified kernel needs: Linux's AMBA bus reads the PL031's
+    PrimeCell ID through the stage-2 mapping, finds the copied clock, binds rtc-pl031, and
+    sets its system clock from the real RTC; its checks pass with a clean dmesg."""
+    linux = ROOT / "build" / "linux"
+    if not (linux / "Image").is_file() or not (linux / "initramfs.cpio.gz").is_file():
+        pytest.fail("build/linux/Image or initramfs.cpio.gz not found: run make linux",
+                    pytrace=False)
+    run = keel("linux-passthrough-rtc.dts", timeout=300 * TIMEOUT_SCALE)
+    lines = run.finish()
+    check_keel_healthy(lines, run)
+    texts = guest_lines(lines, "linux")
+    if not any(LINUX_RTC_REGISTERED.search(t) for t in texts):
+        run.fail("Linux did not register the passed-through PL031 as rtc0")
+    years = [int(m.group(1)) for m in map(LINUX_RTC_CLOCK.search, texts) if m]
+    if not years or years[0] < 2024:
+        run.fail(f"Linux did not set its clock from the real RTC (years seen: {years})")
+    check_vm_passed(lines, "linux", "linux", min_pass=LINUX_MIN_PASS, session=run)
 
 
 # (config, VM node, texts the "(keel) config error" line must hold)
