@@ -5,7 +5,10 @@
  *    node (reg, interrupts, interrupt-parent = its GIC, a fixed clock), and the registers
  *    are the real device's: the data register counts real seconds, the PrimeCell ID reads
  *    0x0d 0xf0 0x05 0xb1;
- *  - intruder, not given it, reads and writes its address and gets data aborts, then goes on;
+ *  - mover is given the eight virtio-mmio transports of page 0x0a003000, moved to IPA
+ *    0x20003000: each copied node says where, each reads the virtio magic there, and the
+ *    physical address itself is not mapped;
+ *  - intruder, not given them, reads and writes its address and gets data aborts, then goes on;
  *  - bystander checks its own RAM and hypercalls, so that a neighbour's faults cost it nothing.
  */
 #include <string.h>
@@ -20,6 +23,15 @@ const char guest_name[] = "ptmmio";
 #define PCELL_ID0	0xff0		/* PrimeCell ID: 0x0d 0xf0 0x05 0xb1 in bits 7:0 of 4 words */
 #define DT_IRQ_LEVEL_HI	4u
 #define WAIT_US		1200000ULL	/* > 1 s: the RTC's seconds must move */
+#define VIRTIO_PA	0x0a003000ULL	/* QEMU virt transports 24..31, 0x200 each */
+#define VIRTIO_IPA	0x20003000ULL	/* where owner's configuration puts them */
+#define VIRTIO_SIZE	0x200ULL
+#define VIRTIO_FIRST	24u
+#define VIRTIO_SPI0	16u		/* transport n has SPI 16 + n */
+#define VIRTIO_MAGIC	0x74726976u	/* "virt" at offset 0 */
+#define VIRTIO_VERSION	0x004
+#define VIRTIO_DEVICE	0x008
+#define DT_IRQ_EDGE	1u
 
 static bool vm_is(const char *role)
 {
@@ -103,6 +115,47 @@ static void owner_check_device(void)
 	}
 }
 
+/* The eight transports of one page, each at its moved IPA, each a real virtio-mmio device. */
+static void mover_check_virtio(void)
+{
+	unsigned found = 0, placed = 0, magic = 0;
+
+	for (unsigned i = 0; i < 8; i++) {
+		const uint32_t irq[3] = { 0, VIRTIO_SPI0 + VIRTIO_FIRST + i, DT_IRQ_EDGE };
+		char path[40];
+		uint64_t base = 0, size = 0, v = 0, ver = 0, id = 0;
+		int node;
+
+		snprintf(path, sizeof(path), "/virtio_mmio@a003%x00", 2 * i);
+		node = dt_path(path);
+		if (node < 0)
+			continue;
+		found++;
+		if (dt_reg(node, 0, &base, &size) && base == VIRTIO_IPA + i * VIRTIO_SIZE &&
+		    size == VIRTIO_SIZE && cells_are(node, "interrupts", irq, 3))
+			placed++;
+		else
+			printf("NOTE %s: reg 0x%lx+0x%lx\n", path, (unsigned long)base,
+			       (unsigned long)size);
+		if (!probe_read(VIRTIO_IPA + i * VIRTIO_SIZE, 4, &v).taken && v == VIRTIO_MAGIC &&
+		    !probe_read(VIRTIO_IPA + i * VIRTIO_SIZE + VIRTIO_VERSION, 4, &ver).taken &&
+		    (ver == 1 || ver == 2) &&
+		    !probe_read(VIRTIO_IPA + i * VIRTIO_SIZE + VIRTIO_DEVICE, 4, &id).taken)
+			magic++;
+		printf("NOTE %s at IPA 0x%lx: magic 0x%lx version %lu device %lu\n", path,
+		       (unsigned long)(VIRTIO_IPA + i * VIRTIO_SIZE), (unsigned long)v,
+		       (unsigned long)ver, (unsigned long)id);
+	}
+	checkf("virtio-nodes-copied", found == 8, "%u of 8", found);
+	checkf("virtio-nodes-moved", placed == 8, "%u of 8 at their IPA with their SPI", placed);
+	checkf("virtio-registers-real", magic == 8, "%u of 8 read the virtio magic", magic);
+	/* the transports' physical address is not mapped in this VM: they moved */
+	uint64_t v;
+	struct fault f = probe_read(VIRTIO_PA + 0xe00, 4, &v);
+	check("virtio-pa-not-mapped", fault_is_sea(&f, VIRTIO_PA + 0xe00));
+	check("dt-has-no-rtc", dt_path("/pl031@9010000") < 0);
+}
+
 static void intruder_check(void)
 {
 	uint64_t v;
@@ -117,6 +170,10 @@ static void intruder_check(void)
 	       (unsigned long)w.esr);
 	printf("NOTE abort reported: ESR 0x%lx FAR 0x%lx\n", (unsigned long)r.esr,
 	       (unsigned long)r.far);
+	r = probe_read(VIRTIO_PA + 0xe00, 4, &v);
+	check("virtio-read-aborts", fault_is_sea(&r, VIRTIO_PA + 0xe00));
+	r = probe_read(VIRTIO_IPA, 4, &v);
+	check("moved-ipa-aborts", fault_is_sea(&r, VIRTIO_IPA));
 }
 
 /* After its faults (or beside them) a VM still runs: RAM and hypercalls answer. */
@@ -136,6 +193,8 @@ void guest_main(void)
 	if (vm_is("owner")) {
 		owner_check_dt();
 		owner_check_device();
+	} else if (vm_is("mover")) {
+		mover_check_virtio();
 	} else if (vm_is("intruder")) {
 		intruder_check();
 	} else {

@@ -56,6 +56,8 @@ struct vm_passthrough {
 	struct passthrough_device dev[PASSTHROUGH_MAX_DEVICES];
 };
 
+#define PASSTHROUGH_MAX_PAGES (PASSTHROUGH_MAX_DEVICES * PASSTHROUGH_MAX_MMIO)
+
 struct platform;
 struct keel_config;
 
@@ -69,6 +71,15 @@ struct keel_config;
 must_check int passthrough_resolve(const void *boot_fdt, const struct platform *p,
 				   const struct keel_config *cfg, unsigned pa_bits,
 				   struct vm_passthrough out[KEEL_MAX_VMS], char *err, size_t errlen);
+
+/*
+ * The stage-2 mappings a resolved VM needs: every mmio[] range of its devices, merged where
+ * ranges overlap or touch (devices sharing a page list it each, at one IPA: resolve made
+ * sure), so that no page is mapped twice. Fills out[] (page aligned, disjoint) and returns
+ * how many, at most PASSTHROUGH_MAX_PAGES.
+ */
+unsigned passthrough_vm_pages(const struct vm_passthrough *pt,
+			      struct passthrough_mmio out[PASSTHROUGH_MAX_PAGES]);
 
 /*
  * Copy the VM's passed-through device nodes (and the fixed clocks they name) from boot_fdt

@@ -4,7 +4,10 @@
  *  - reg: moved to the device's IPAs, in the VM root's cells (2 + 2);
  *  - interrupt-parent: the VM's GIC (the SPI numbers and flags of interrupts are kept:
  *    the VM sees each interrupt at its physical INTID);
- *  - clocks: pointed at copies of the fixed clocks they name (passthrough-clk<n>);
+ *  - clocks: pointed at copies of the fixed clocks they name (passthrough-clk<n>), whose
+ *    clock-output-names is dropped: a clock's name must be unique in the VM (Linux refuses
+ *    a second "clk24mhz" beside keel's own apb-pclk, and the device then never probes), so
+ *    the copy is named by its node;
  *  - phandle: dropped (nothing in the VM's tree refers to the copy).
  * passthrough_resolve() has refused everything else that would need rewriting.
  */
@@ -114,7 +117,7 @@ static int vmdtpt_device(void *fdt, const void *boot, const struct passthrough_d
 	return err;
 }
 
-/* A copy of fixed-clock node clk: its properties but phandle, which becomes ph. */
+/* A copy of fixed-clock node clk: its properties but phandle (it becomes ph) and its name. */
 static int vmdtpt_clock_node(void *fdt, const void *boot, int clk, unsigned idx, uint32_t ph)
 {
 	char name[VMDTPT_NAME_MAX];
@@ -131,7 +134,8 @@ static int vmdtpt_clock_node(void *fdt, const void *boot, int clk, unsigned idx,
 		val = fdt_getprop_by_offset(boot, off, &pname, &len);
 		if (!val || !pname)
 			return -FDT_ERR_BADSTRUCTURE;
-		if (strcmp(pname, "phandle") && strcmp(pname, "linux,phandle"))
+		if (strcmp(pname, "phandle") && strcmp(pname, "linux,phandle") &&
+		    strcmp(pname, "clock-output-names"))
 			err = fdt_property(fdt, pname, val, len);
 	}
 	if (!err)

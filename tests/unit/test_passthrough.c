@@ -1,4 +1,4 @@
-// deps: src/core/passthrough.c src/core/vmdt.c src/core/vmdt_passthrough.c src/core/config.c src/core/config_passthrough.c src/core/vm_load.c src/platform/platform.c tests/unit/dt_fixture.c
+// deps: src/core/passthrough.c src/core/passthrough_mmio.c src/core/passthrough_irq.c src/core/vmdt.c src/core/vmdt_passthrough.c src/core/config.c src/core/config_passthrough.c src/core/vm_load.c src/platform/platform.c tests/unit/dt_fixture.c
 /*
  * Device passthrough: passthrough_resolve against QEMU virt's own device tree
  * (build/qemu-virt.dtb) and the fixture tests/unit/configs/pt-boot.dts, every refusal by
@@ -222,6 +222,46 @@ static void test_qemu_twice(void **state)
 	give(vm_add("b", 0x48000000), "/pl031@9010000", 0);
 	expect_refusal(KE_EXIST, "/b: passthrough \"/pl031@9010000\": it is already given to /a; "
 		       "a device has one owner");
+	/* one VM, one node under two spellings of its path */
+	memset(&cfg, 0, sizeof(cfg));
+	give(vm_add("a", 0x40000000), "/pl031@9010000", 0);
+	give(&cfg.vms[0], "/pl031", 0);
+	expect_refusal(KE_EXIST, "/a: passthrough \"/pl031\": it is already given to /a");
+}
+
+/*
+ * Every node of QEMU virt's tree given alone: resolve accepts exactly the devices a VM may
+ * have and refuses every other node with a message about that path (under ASan/UBSan).
+ */
+static void test_qemu_every_node(void **state)
+{
+	static const char *const accepted[] = {
+		"/fw-cfg@9020000", "/pl061@9030000", "/pl031@9010000", "/flash@0",
+	};
+	unsigned n_ok = 0, n_nodes = 0;
+	char path[PASSTHROUGH_PATH_MAX], want[PASSTHROUGH_PATH_MAX + 32];
+
+	use_qemu();
+	for (int n = 0; n >= 0; n = fdt_next_node(boot, n, NULL)) {
+		bool expect_ok = false;
+		int r;
+
+		assert_int_equal(fdt_get_path(boot, n, path, sizeof(path)), 0);
+		for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++)
+			expect_ok |= !strcmp(path, accepted[i]);
+		memset(&cfg, 0, sizeof(cfg));
+		give(vm_add("a", 0x40000000), path, 0);
+		r = resolve(PA_BITS);
+		snprintf(want, sizeof(want), "/a: passthrough \"%s\": ", path);
+		if (expect_ok && r)
+			fail_msg("%s refused: %s", path, err);
+		if (!expect_ok && (!r || strncmp(err, want, strlen(want))))
+			fail_msg("%s: %d \"%s\"", path, r, err);
+		n_ok += !r;
+		n_nodes++;
+	}
+	assert_int_equal(n_ok, 4);
+	assert_true(n_nodes > 50);
 }
 
 /* ------------------------------------------------------------ the fixture board */
@@ -283,6 +323,56 @@ static void test_fixture_ipa(void **state)
 	expect_refusal(KE_RANGE, "where keel emulates the VM's test device");
 }
 
+static void test_fixture_ipa_taken(void **state)
+{
+	struct vm_config *vm;
+
+	use_fixture();
+	vm = vm_add("a", 0x40000000);
+	give(vm, "/rtc@9010000", 0x20010000);
+	give(vm, "/multi@9300000", 0x20010000);
+	expect_refusal(KE_RANGE, "/a: passthrough \"/multi@9300000\": it would be at IPA "
+		       "0x20010000-0x20010fff, where the VM already has /rtc@9010000; give it another "
+		       "passthrough-ipa");
+	/* the same page of two devices, moved apart */
+	memset(&cfg, 0, sizeof(cfg));
+	vm = vm_add("a", 0x40000000);
+	give(vm, "/pair-a@9020000", 0x20020000);
+	give(vm, "/pair-b@9020200", 0x20030200);
+	expect_refusal(KE_RANGE, "/a: passthrough \"/pair-b@9020200\": it shares a page with "
+		       "/pair-a@9020000 but would be at another IPA offset");
+}
+
+/* A moved device keeps its name, which must not be one the VM's tree has already. */
+static void test_fixture_name_clash(void **state)
+{
+	struct vm_config *vm;
+
+	use_fixture();
+	memset(&cfg, 0, sizeof(cfg));
+	vm = vm_add("a", 0x40000000);
+	vm->uart_base = 0x09010000;
+	give(vm, "/rtc@9010000", 0x20010000);
+	resolve_ok();
+	memset(&cfg, 0, sizeof(cfg));
+	vm = vm_add("a", 0x40000000);
+	vm->uart_base = 0x09500000;
+	give(vm, "/pl011@9500000", 0x20500000);
+	expect_refusal(KE_EXIST, "/a: passthrough \"/pl011@9500000\": its node name "
+		       "\"pl011@9500000\" is also that of the VM's emulated UART (uart) in the VM's "
+		       "device tree; move that (a moved device keeps its name)");
+	memset(&cfg, 0, sizeof(cfg));
+	vm = vm_add("a", 0x40000000);
+	vm->has_testdev = true;
+	vm->testdev_base = 0x0a000000;
+	give(vm, "/test-device@a000000", 0x20000000);
+	expect_refusal(KE_EXIST, "its node name \"test-device@a000000\" is also that of the VM's "
+		       "test device in the VM's device tree");
+	memset(&cfg, 0, sizeof(cfg));
+	give(vm_add("a", 0x09400000), "/memory@9400000", 0x20400000);
+	expect_refusal(KE_EXIST, "\"memory@9400000\" is also that of one of the VM's memory nodes");
+}
+
 static void test_fixture_moved_down(void **state)
 {
 	use_fixture();
@@ -329,6 +419,7 @@ static void test_fixture_irqs(void **state)
 	use_fixture();
 	refuse_one("/uartirq@9050000", 0, KE_EXIST, "its interrupt 37 is one keel uses itself");
 	refuse_one("/maint@9071000", 0, KE_EXIST, "its interrupt 25 is one keel uses itself");
+	refuse_one("/timerirq@9072000", 0, KE_EXIST, "its interrupt 27 is one keel uses itself");
 	refuse_one("/ppi@9070000", 0, KE_NOTSUP, "its interrupt <1 7 4> is not an SPI");
 	refuse_one("/bigirq@9080000", 0, KE_NOTSUP, "its interrupt SPI 100 (INTID 132) is above "
 		   "the virtual GIC's 128 interrupts");
@@ -340,6 +431,51 @@ static void test_fixture_irqs(void **state)
 	give(vm_add("b", 0x48000000), "/sharedirq@90a0000", 0);
 	expect_refusal(KE_EXIST, "/b: passthrough \"/sharedirq@90a0000\": its interrupt 34 is also "
 		       "/a's device /rtc@9010000's");
+}
+
+/* ------------------------------------------------------------ stage-2 pages */
+
+static void test_pages_merged(void **state)
+{
+	struct passthrough_mmio pages[PASSTHROUGH_MAX_PAGES];
+	struct vm_config *vm;
+	char path[64];
+
+	use_qemu();
+	vm = vm_add("disk", 0x40000000);
+	for (unsigned i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "/virtio_mmio@a003%x00", 2 * i);
+		give(vm, path, 0x30003000 + 0x200 * i);
+	}
+	resolve_ok();
+	/* eight transports, one page: mapped once */
+	assert_int_equal(passthrough_vm_pages(&out[0], pages), 1);
+	assert_int_equal(pages[0].pa, 0x0a003000);
+	assert_int_equal(pages[0].ipa, 0x30003000);
+	assert_int_equal(pages[0].size, 0x1000);
+}
+
+static void test_pages_touching(void **state)
+{
+	struct passthrough_mmio pages[PASSTHROUGH_MAX_PAGES];
+	struct vm_passthrough pt;
+
+	memset(&pt, 0, sizeof(pt));
+	pt.nr_devices = 3;
+	pt.dev[0].nr_mmio = 1;
+	pt.dev[0].mmio[0] = (struct passthrough_mmio){ .pa = 0x2000, .ipa = 0x6000, .size = 0x1000 };
+	pt.dev[1].nr_mmio = 2;
+	pt.dev[1].mmio[0] = (struct passthrough_mmio){ .pa = 0x1000, .ipa = 0x5000, .size = 0x1000 };
+	/* overlaps in IPA but moves differently: its own mapping */
+	pt.dev[1].mmio[1] = (struct passthrough_mmio){ .pa = 0x9000, .ipa = 0x5000, .size = 0x1000 };
+	pt.dev[2].nr_mmio = 1;
+	pt.dev[2].mmio[0] = (struct passthrough_mmio){ .pa = 0x3000, .ipa = 0x7000, .size = 0x2000 };
+	assert_int_equal(passthrough_vm_pages(&pt, pages), 2);
+	assert_int_equal(pages[0].pa, 0x1000);
+	assert_int_equal(pages[0].ipa, 0x5000);
+	assert_int_equal(pages[0].size, 0x4000);
+	assert_int_equal(pages[1].pa, 0x9000);
+	assert_int_equal(pages[1].ipa, 0x5000);
 }
 
 /* ------------------------------------------------------------ the VM's device tree */
@@ -410,6 +546,10 @@ static void test_vmdt_copy(void **state)
 	assert_true(clknode >= 0);
 	assert_int_equal(fdt_node_check_compatible(buf, clknode, "fixed-clock"), 0);
 	assert_int_equal(fdt32_ld(fdt_getprop(buf, clknode, "clock-frequency", NULL)), 24000000);
+	/* its name is its node's: keel's own apb-pclk is "clk24mhz" already, and Linux refuses
+	 * a second clock of one name (the device would never probe) */
+	assert_null(fdt_getprop(buf, clknode, "clock-output-names", NULL));
+	assert_string_equal(fdt_get_name(buf, clknode, NULL), "passthrough-clk0");
 	/* the boot tree's phandle 0x8000 is not copied: the VM's copy has its own */
 	assert_int_not_equal(fdt32_ld(clk), 0x8000);
 	assert_int_equal(fdt_node_offset_by_phandle(buf, 0x8000), -FDT_ERR_NOTFOUND);
@@ -550,13 +690,18 @@ int main(void)
 		cmocka_unit_test_teardown(test_qemu_keel_devices, teardown),
 		cmocka_unit_test_teardown(test_qemu_unsupported, teardown),
 		cmocka_unit_test_teardown(test_qemu_twice, teardown),
+		cmocka_unit_test_teardown(test_qemu_every_node, teardown),
 		cmocka_unit_test_teardown(test_fixture_status, teardown),
 		cmocka_unit_test_teardown(test_fixture_phandles, teardown),
 		cmocka_unit_test_teardown(test_fixture_ranges, teardown),
 		cmocka_unit_test_teardown(test_fixture_ipa, teardown),
+		cmocka_unit_test_teardown(test_fixture_ipa_taken, teardown),
+		cmocka_unit_test_teardown(test_fixture_name_clash, teardown),
 		cmocka_unit_test_teardown(test_fixture_moved_down, teardown),
 		cmocka_unit_test_teardown(test_fixture_pages, teardown),
 		cmocka_unit_test_teardown(test_fixture_irqs, teardown),
+		cmocka_unit_test_teardown(test_pages_merged, teardown),
+		cmocka_unit_test(test_pages_touching),
 		cmocka_unit_test_teardown(test_vmdt_copy, teardown),
 		cmocka_unit_test_teardown(test_vmdt_virtio_copy, teardown),
 		cmocka_unit_test(test_config_props),
