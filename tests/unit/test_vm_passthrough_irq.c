@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <keel/irq.h>
+#include <keel/passthrough.h>
 #include <keel/vm.h>
 #include <keel/vm_passthrough_irq.h>
 
