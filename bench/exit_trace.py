@@ -181,8 +181,20 @@ def count_functions(pcs, keel):
     return collections.Counter(keel.name(pc) for pc in pcs)
 
 
+def print_sequence(pcs, keel):
+    """Consecutive instructions in one function as one line: the call/return structure."""
+    runs = []
+    for pc in pcs:
+        name = keel.name(pc)
+        if runs and runs[-1][0] == name:
+            runs[-1][1] += 1
+        else:
+            runs.append([name, 1])
+    print("   sequence: " + ", ".join(f"{n} {c}" for n, c in runs))
+
+
 def report(title, figure, counts, n, whole=None, top=12):
-    total = sum(counts.values())
+    total = sum(c for name, c in counts.items() if name != "(guest)")
     print(f"== {title} ({figure}): {n} traced, keel {total / n:.0f} instructions each"
           + (f", everything {whole / n:.0f}" if whole is not None else ""))
     for name, c in counts.most_common(top):
@@ -198,6 +210,8 @@ def main():
     parser.add_argument("--log", type=Path, help="parse this trace instead of running QEMU "
                         "(needs --image)")
     parser.add_argument("--image", type=lambda s: int(s, 0), help="the guest's runtime base")
+    parser.add_argument("--sequence", metavar="SCENARIO",
+                        help="also print one exit of SCENARIO as its sequence of function runs")
     parser.add_argument("--timeout", type=float,
                         default=300 * float(os.environ.get("KEEL_TIMEOUT_SCALE", "1")))
     args = parser.parse_args()
@@ -240,6 +254,8 @@ def main():
         for e in chosen:
             counts.update(count_functions(e.pcs, keel))
         report(title, figure, counts, len(chosen), top=args.top)
+        if args.sequence == title:
+            print_sequence(chosen[len(chosen) // 2].pcs, keel)
 
     # Rounds measured as intervals between consecutive trapped SGI writes of one loop: every
     # instruction in between, keel's by function, on both CPUs.
