@@ -117,8 +117,12 @@ void vgic_hw_put(struct vcpu *v)
 	isb();
 }
 
-/* Out of line: the common case (no LR in use) then needs no stack frame or canary. */
-static __attribute__((noinline)) void vgic_hw_sync_lrs(struct vcpu *v)
+/*
+ * Out of line: the common case (no LR in use) then needs no stack frame or canary.
+ * rewrite: the caller (vgic_hw_flush) rewrites the list registers before the guest runs
+ * again, so they need not be cleared here first; it clears those it does not rewrite.
+ */
+static __attribute__((noinline)) void vgic_hw_sync_lrs(struct vcpu *v, bool rewrite)
 {
 	struct vgic_hw_cpu *h = &v->gic;
 	struct vm *vm = v->vm;
@@ -146,32 +150,41 @@ static __attribute__((noinline)) void vgic_hw_sync_lrs(struct vcpu *v)
 	}
 	kick |= vgic_lr_sync(&vm->vgic, v->index, h->lr, h->nr_used);
 	spin_unlock(&vm->lock);
-	vm_irq_kick(vm, kick & ~(1u << v->index)); /* an SPI routed elsewhere meanwhile */
+	kick &= ~(1u << v->index);
+	if (kick)
+		vm_irq_kick(vm, kick); /* an SPI routed elsewhere meanwhile */
 	/* The model owns these interrupts again: clear the list so the guest cannot take one
 	 * twice (e.g. while it waits in vcpu_block()); the next flush rewrites it. */
-	for (unsigned n = 0; n < h->nr_used; n++)
-		lr_write(n, 0);
+	if (!rewrite)
+		for (unsigned n = 0; n < h->nr_used; n++)
+			lr_write(n, 0);
 	h->nr_used = 0;
 	v->irq_dirty = true;
 }
 
-void vgic_hw_sync(struct vcpu *v)
+static void vgic_hw_sync_for(struct vcpu *v, bool rewrite)
 {
 	if (v->gic.nr_used)
-		vgic_hw_sync_lrs(v);
+		vgic_hw_sync_lrs(v, rewrite);
 	/* After the fold: a latch listed and not taken is back in the model to withdraw. */
 	if (v->gic.timers_forwarded)
 		irq_timers_resample(v);
+}
+
+void vgic_hw_sync(struct vcpu *v)
+{
+	vgic_hw_sync_for(v, false);
 }
 
 void vgic_hw_flush(struct vcpu *v)
 {
 	struct vgic_hw_cpu *h = &v->gic;
 	struct vm *vm = v->vm;
+	unsigned listed = h->nr_used, n;
 	bool more = false;
-	unsigned n;
 
-	vgic_hw_sync(v);
+	/* Nothing runs at EL1 before the list registers are rewritten below. */
+	vgic_hw_sync_for(v, true);
 	__atomic_store_n(&v->irq_dirty, false, __ATOMIC_RELAXED);
 	uint64_t hcr = ICH_HCR_EN;
 
@@ -189,6 +202,8 @@ void vgic_hw_flush(struct vcpu *v)
 	spin_unlock(&vm->lock);
 	for (unsigned i = 0; i < n; i++)
 		lr_write(i, h->lr[i]);
+	for (unsigned i = n; i < listed; i++)
+		lr_write(i, 0);
 	h->nr_used = n;
 	if (more)
 		hcr |= ICH_HCR_UIE;
@@ -206,7 +221,9 @@ void vgic_hw_dir(struct vcpu *v, uint64_t val)
 	spin_lock(&vm->lock);
 	kick = vgic_deactivate(&vm->vgic, v->index, (unsigned)(val & ICC_DIR_INTID_MASK));
 	spin_unlock(&vm->lock);
-	vm_irq_kick(vm, kick & ~(uint32_t)BIT(v->index));
+	kick &= ~(uint32_t)BIT(v->index);
+	if (kick)
+		vm_irq_kick(vm, kick);
 	v->irq_dirty = true;
 }
 
