@@ -53,6 +53,7 @@ MONITOR_TOGGLE = "\x14c"  # keelboot's -echr 20: Ctrl-T c switches serial <-> mo
 VECTOR_TABLE_ALIGN = 0x800
 UART_FR, GICD_CTLR = 0x018, 0x000
 EC_SYS64 = 0x18
+TRACE_STARTED_BYTES = 1 << 20
 
 TRACE_RE = re.compile(r"^Trace (\d+): \S+ \[[0-9a-f]+/([0-9a-f]+)/")
 TAKE_RE = re.compile(r"^Taking exception \d+ \[([^\]]+)\] on CPU (\d+)")
@@ -116,7 +117,11 @@ def run_trace(timeout):
         child.send("log int,exec,nochain\r")
         child.expect(r"\(qemu\)")
         child.send(MONITOR_TOGGLE)
-        time.sleep(0.2)
+        # The guest's key poll is traced once the trace is on: press the key only then.
+        deadline = time.monotonic() + timeout
+        while (not LOG.exists() or LOG.stat().st_size < TRACE_STARTED_BYTES) and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
         child.send("k")
         child.expect(r"BENCH vipi_roundtrip_insns")
         child.expect(pexpect.EOF)
@@ -223,6 +228,10 @@ def main():
         guest.offset = run_trace(args.timeout) - guest.addr("__image_start")
         log = LOG
     exits, stream = parse(log, keel)
+    if not any(e.kind == "Hypervisor Call" for e in exits):
+        print(f"exit_trace: {log} holds no HVC exit: the trace began after the first loop",
+              file=sys.stderr)
+        return 1
     print(f"trace: {log} ({len(stream)} instructions, {len(exits)} exits); keel at "
           f"0x{keel.offset:x}, guest at 0x{guest.offset:x}")
 

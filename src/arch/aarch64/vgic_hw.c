@@ -25,31 +25,33 @@
 static unsigned nr_lrs, nr_aprs;
 static bool has_tdir;
 
-#define LR_CASE(n, crm, op2) \
-	case n: if (write) write_sysreg(S3_4_C12_##crm##_##op2, *val); else *val = read_sysreg(S3_4_C12_##crm##_##op2); break
+#define LR_READ(n, crm, op2)  case n: return read_sysreg(S3_4_C12_##crm##_##op2)
+#define LR_WRITE(n, crm, op2) case n: write_sysreg(S3_4_C12_##crm##_##op2, v); break
 
-/* ICH_LR<n>_EL2: the register number is part of the instruction, hence the switch. */
-static void lr_access(unsigned n, bool write, uint64_t *val)
-{
-	switch (n) {
-	LR_CASE(0, C12, 0); LR_CASE(1, C12, 1); LR_CASE(2, C12, 2); LR_CASE(3, C12, 3);
-	LR_CASE(4, C12, 4); LR_CASE(5, C12, 5); LR_CASE(6, C12, 6); LR_CASE(7, C12, 7);
-	LR_CASE(8, C13, 0); LR_CASE(9, C13, 1); LR_CASE(10, C13, 2); LR_CASE(11, C13, 3);
-	LR_CASE(12, C13, 4); LR_CASE(13, C13, 5); LR_CASE(14, C13, 6); LR_CASE(15, C13, 7);
-	}
-}
-
+/*
+ * ICH_LR<n>_EL2: the register number is part of the instruction, hence the switches. By
+ * value, not through a pointer: a local whose address is taken would put a stack canary
+ * on every exit that syncs or fills the list registers.
+ */
 static uint64_t lr_read(unsigned n)
 {
-	uint64_t v = 0;
-
-	lr_access(n, false, &v);
-	return v;
+	switch (n) {
+	LR_READ(0, C12, 0); LR_READ(1, C12, 1); LR_READ(2, C12, 2); LR_READ(3, C12, 3);
+	LR_READ(4, C12, 4); LR_READ(5, C12, 5); LR_READ(6, C12, 6); LR_READ(7, C12, 7);
+	LR_READ(8, C13, 0); LR_READ(9, C13, 1); LR_READ(10, C13, 2); LR_READ(11, C13, 3);
+	LR_READ(12, C13, 4); LR_READ(13, C13, 5); LR_READ(14, C13, 6); LR_READ(15, C13, 7);
+	}
+	return 0;
 }
 
 static void lr_write(unsigned n, uint64_t v)
 {
-	lr_access(n, true, &v);
+	switch (n) {
+	LR_WRITE(0, C12, 0); LR_WRITE(1, C12, 1); LR_WRITE(2, C12, 2); LR_WRITE(3, C12, 3);
+	LR_WRITE(4, C12, 4); LR_WRITE(5, C12, 5); LR_WRITE(6, C12, 6); LR_WRITE(7, C12, 7);
+	LR_WRITE(8, C13, 0); LR_WRITE(9, C13, 1); LR_WRITE(10, C13, 2); LR_WRITE(11, C13, 3);
+	LR_WRITE(12, C13, 4); LR_WRITE(13, C13, 5); LR_WRITE(14, C13, 6); LR_WRITE(15, C13, 7);
+	}
 }
 
 #define APR_CASE(n) \
