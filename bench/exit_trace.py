@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Where an exit's instructions go: a per-function breakdown of keel's side of the bench exits.
 
-    python3 bench/exit_trace.py [--top N] [--keep-log]
+    python3 bench/exit_trace.py [--top N] [--sequence SCENARIO] [--log FILE --image ADDR]
 
 Boots the bench guest (bench/run.py's VM) with bootargs "bench-trace": every loop then runs
 BENCH_TRACE_ITERATIONS times and the guest waits for a key before its first loop. At that
@@ -223,7 +223,9 @@ def main():
 
     keel, guest = Symbols(KEEL_ELF), Symbols(GUEST_ELF)
     if args.log:
-        log, guest.offset = args.log, args.image
+        if args.image is None:
+            parser.error("--log needs --image (the guest's base, printed as 'image at 0x...')")
+        log, guest.offset = args.log, args.image - guest.addr("__image_start")
     else:
         guest.offset = run_trace(args.timeout) - guest.addr("__image_start")
         log = LOG
