@@ -68,6 +68,7 @@ struct vm_config {
 	char bootargs[CONFIG_BOOTARGS_MAX];	/* "" if none */
 	uint64_t uart_base;			/* emulated PL011 (IPA) */
 	bool has_testdev;
+	bool autostart;				/* autostart = "yes" (default) / "no": started at boot */
 	uint64_t testdev_base;			/* keel,test-device (IPA) */
 	/* passthrough: boot device tree paths (each starts with '/', unique in this VM);
 	 * passthrough_ipa[i]: where its first reg range starts in the VM, 0: IPA = PA.

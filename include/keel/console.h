@@ -29,6 +29,14 @@ void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void console_vm_text(const char *vm_name, const char *text, unsigned len, bool eol, uint64_t stamp);
 
+/*
+ * keel's own partial line (the monitor's prompt and what is typed at it), owned by owner:
+ * if the screen's partial line is owner's, more is printed; otherwise (a VM or keel
+ * printed meanwhile, or nothing was shown yet) a new line is started with redraw. A VM's
+ * text after it starts on a line of its own, as after another VM's partial line.
+ */
+void console_keel_partial(const char *owner, const char *redraw, const char *more);
+
 /* Raw output for multi-line reports (panic, exception dumps): caller holds the lock. */
 void console_lock(void);
 void console_unlock(void);

@@ -28,7 +28,7 @@ void irq_timers_resample(struct vcpu *v);
  * irq_handle() hands an owned SPI, acknowledged and priority-dropped but still active,
  * to vm_passthrough_irq_fire() on the CPU it was routed to; an SPI nobody owns (keel's
  * console aside) is deactivated and disabled there. Ownership lasts as long as keel
- * runs: irq_spi_claim() records pintid as the VM's vintid, once (KE_INVAL out of
+ * runs or its VM is destroyed: irq_spi_claim() records pintid as the VM's vintid, once (KE_INVAL out of
  * 32..1019 or keel's own UART SPI, KE_EXIST if owned already). The others program the
  * distributor (drivers/gicv3.h) for a claimed pintid; pcpu < nr_cpus.
  */
@@ -36,6 +36,8 @@ void irq_timers_resample(struct vcpu *v);
 #define IRQ_SPI_END   1020
 struct vm;
 must_check int irq_spi_claim(unsigned pintid, struct vm *vm, unsigned vintid);
+/* If vm owns pintid: disable and deactivate it, and give it up (vm is being destroyed). */
+void irq_spi_release(unsigned pintid, struct vm *vm);
 void irq_spi_configure(unsigned pintid, bool edge);
 void irq_spi_route(unsigned pintid, unsigned pcpu);
 void irq_spi_set_enabled(unsigned pintid, bool enabled);

@@ -30,6 +30,14 @@ struct palloc {
 	struct palloc_region region[PALLOC_MAX_REGIONS];
 	unsigned nr_regions;
 	struct spinlock lock;
+	uint64_t nr_allocs, nr_frees;   /* successful palloc_alloc(_at) and palloc_free calls */
+};
+
+/* A consistent snapshot of the allocator, taken under its lock (keel's monitor: mem). */
+struct palloc_stats {
+	uint64_t total_pages;   /* in all regions, bitmap pages included */
+	uint64_t free_pages;
+	uint64_t allocs, frees; /* successful allocation and free calls since palloc_init */
 };
 
 void palloc_init(struct palloc *pa);
@@ -72,5 +80,7 @@ uint64_t palloc_free_pages(struct palloc *pa);
 
 /* Pages in all regions, used or free, bitmap pages included. */
 uint64_t palloc_total_pages(struct palloc *pa);
+
+void palloc_get_stats(struct palloc *pa, struct palloc_stats *st);
 
 #endif

@@ -126,6 +126,10 @@ struct vm {
 	unsigned nr_maps;
 	struct vm_map maps[VM_MAX_MAPS];	/* mapped by stage2_init after RAM */
 	const struct vm_passthrough *passthrough;	/* its passed-through devices, NULL: none */
+	/* Run-time lifecycle (src/core/vm_lifecycle.c, docs/architecture.md), under vm->lock. */
+	bool created;            /* holds its resources (set by vm_lifecycle_create) */
+	bool active;             /* started and not yet finished: from vm_start to vm_finished's end */
+	bool destroy_pending;    /* release everything once it has stopped */
 };
 
 extern struct vm vms[KEEL_MAX_VMS];
@@ -155,6 +159,14 @@ void vm_start(struct vm *vm);
 void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Stop the VM, then start it again from its original images with its RAM cleared. */
 void vm_reset(struct vm *vm, const char *why);
+/*
+ * Lifecycle hooks (src/core/vm_lifecycle.c uses them). vm_reload_and_start: a created VM
+ * that is not active starts again from its images, its devices reset and RAM cleared
+ * (false, with a message, if it cannot). vm_release_ram gives its RAM back to palloc and
+ * its phys regions' claims.
+ */
+bool vm_reload_and_start(struct vm *vm);
+void vm_release_ram(struct vm *vm);
 /* Translate a guest RAM range to physical: false unless [ipa, ipa+size) is wholly inside
  * one RAM region (two regions adjacent in IPA need not be in PA). */
 bool vm_ipa_to_pa(const struct vm *vm, uint64_t ipa, uint64_t size, uint64_t *pa);

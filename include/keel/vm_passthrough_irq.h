@@ -2,7 +2,7 @@
  * Interrupts of passed-through devices (src/core/vm_passthrough_irq.c).
  *
  * Each SPI of a VM's passthrough devices (include/keel/passthrough.h: the VM sees the
- * same INTID) is the VM's for as long as keel runs. Its physical side follows the
+ * same INTID) is the VM's from its creation until it is destroyed (vm_lifecycle.c). Its physical side follows the
  * virtual one while the VM runs: trigger from the device tree, GICD_IROUTER = the
  * physical CPU of the vCPU the guest routes it to (vCPU 0's for a route naming none),
  * enabled exactly while the guest has it enabled. The physical SPI fires on that CPU;
@@ -28,6 +28,9 @@ must_check int vm_passthrough_irq_claim(struct vm *vm, char *err, size_t errlen)
 must_check int vm_passthrough_irq_link(struct vm *vm);
 void vm_passthrough_irq_start(struct vm *vm);   /* locked */
 void vm_passthrough_irq_stop(struct vm *vm);    /* locked */
+/* A destroyed VM (stopped, inactive), or a failed creation: the SPIs it claimed disabled,
+ * inactive and no longer its. */
+void vm_passthrough_irq_release(struct vm *vm);
 /* Physical SPI pintid (acknowledged, priority dropped, active) for vintid of vm. */
 void vm_passthrough_irq_fire(struct vm *vm, unsigned vintid, unsigned pintid);
 

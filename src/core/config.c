@@ -36,7 +36,7 @@ static const char *const cfg_root_props[] = {
 static const char *const cfg_vm_props[] = {
 	"compatible", "memory", "cpus", "cpu-affinity", "kernel", "kernel-format",
 	"load-offset", "initrd", "bootargs", "dtb", "uart", "test-device", "memory-phys",
-	"passthrough", "passthrough-ipa",
+	"passthrough", "passthrough-ipa", "autostart",
 };
 
 /* Writes "<file>: <path>: <message>" (no path if empty) and returns ret. */
@@ -382,6 +382,23 @@ static int cfg_parse_kernel(const struct cfg_ctx *c, int node, struct vm_config 
 	return r;
 }
 
+/* autostart = "yes" (the default) or "no": started at boot, or only by the monitor's start. */
+static int cfg_parse_autostart(const struct cfg_ctx *c, int node, struct vm_config *vm)
+{
+	char v[8];
+	int r = cfg_get_string(c, node, "autostart", v, sizeof(v), false);
+
+	vm->autostart = true;
+	if (r == KE_NOENT)
+		return 0;
+	if (!r && !strcmp(v, "no"))
+		vm->autostart = false;
+	else if (!r && strcmp(v, "yes"))
+		r = cfg_fail(c, KE_INVAL, "autostart \"%s\" is neither \"yes\" nor \"no\"; write "
+			     "autostart = \"no\" for a VM started only from keel's monitor", v);
+	return r;
+}
+
 /* One 4 KiB emulated device window: aligned, inside the IPA space, outside RAM. */
 static int cfg_check_window(const struct cfg_ctx *c, const struct vm_config *vm,
 			    const char *prop, uint64_t base)
@@ -504,6 +521,8 @@ static int cfg_parse_vm(struct cfg_ctx *c, int node, struct vm_config *vm, bool 
 		r = cfg_check_gic(c, vm);
 	if (!r)
 		r = cfg_parse_passthrough(c, node, vm);
+	if (!r)
+		r = cfg_parse_autostart(c, node, vm);
 	return r;
 }
 

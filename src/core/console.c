@@ -10,7 +10,8 @@
 
 static struct spinlock console_spinlock = SPINLOCK_INIT;
 static bool console_up;
-static const char *midline_vm;  /* whose partial line ends the screen, NULL at a line start */
+static const char *midline_vm;  /* whose partial line ends the screen (a VM's name or keel's
+				  * monitor), NULL at a line start */
 static uint64_t stamp_freq;      /* physical counter frequency; 0: no timestamps */
 
 #define USEC_PER_SEC 1000000ULL
@@ -71,6 +72,19 @@ void console_lock(void)
 
 void console_unlock(void)
 {
+	spin_unlock(&console_spinlock);
+}
+
+void console_keel_partial(const char *owner, const char *redraw, const char *more)
+{
+	spin_lock(&console_spinlock);
+	if (midline_vm != owner) {
+		console_end_partial_line();
+		console_puts(redraw);
+	} else {
+		console_puts(more);
+	}
+	midline_vm = owner;
 	spin_unlock(&console_spinlock);
 }
 

@@ -26,6 +26,7 @@
 #include <keel/platform.h>
 #include <keel/stack_guard.h>
 #include <keel/vm.h>
+#include <keel/vm_lifecycle.h>
 #include <keel/abi/hypercall.h>
 #include <libfdt.h>
 #include <stdio.h>
@@ -184,7 +185,7 @@ static void boot_create_vms(void)
 					 cfg->name, j, cfg->vcpu_pcpu[j]);
 				boot_fail(errbuf);
 			}
-		if (vm_create(&vms[i], cfg, &platform, errbuf, sizeof(errbuf))) {
+		if (vm_lifecycle_create(&vms[i], cfg, &platform, errbuf, sizeof(errbuf))) {
 			/* The same "<file>: <node>: ..." form as config_parse (docs/config.md). */
 			klog("config error: %s: /%s: %s", config_file, cfg->name, errbuf);
 			boot_fail("fix the configuration and boot again");
@@ -198,7 +199,11 @@ static void boot_create_vms(void)
 		klog("the console has no interrupt in the device tree: console input is off");
 	}
 	for (unsigned i = 0; i < nr_vms; i++)
-		vm_start(&vms[i]);
+		if (config.vms[i].autostart)
+			vm_start(&vms[i]);
+		else
+			klog("vm %s: not started (autostart = \"no\"): keel's monitor starts it",
+			     vms[i].name);
 }
 
 static void boot_wrong_el(uint64_t fdt, uint64_t el)

@@ -238,6 +238,7 @@ int palloc_alloc(struct palloc *pa, uint64_t npages, uint64_t align, uint64_t *p
 		return KE_INVAL;
 	spin_lock(&pa->lock);
 	ret = palloc_alloc_locked(pa, npages, align, pa_out);
+	pa->nr_allocs += !ret;
 	spin_unlock(&pa->lock);
 	return ret;
 }
@@ -278,6 +279,7 @@ int palloc_alloc_at(struct palloc *pa, uint64_t base, uint64_t npages)
 		return KE_INVAL;
 	spin_lock(&pa->lock);
 	ret = palloc_alloc_at_locked(pa, base, npages);
+	pa->nr_allocs += !ret;
 	spin_unlock(&pa->lock);
 	return ret;
 }
@@ -306,6 +308,7 @@ int palloc_free(struct palloc *pa, uint64_t base, uint64_t npages)
 		return KE_INVAL;
 	spin_lock(&pa->lock);
 	ret = palloc_free_locked(pa, base, npages);
+	pa->nr_frees += !ret;
 	spin_unlock(&pa->lock);
 	return ret;
 }
@@ -330,4 +333,17 @@ uint64_t palloc_total_pages(struct palloc *pa)
 		n += pa->region[i].npages;
 	spin_unlock(&pa->lock);
 	return n;
+}
+
+void palloc_get_stats(struct palloc *pa, struct palloc_stats *st)
+{
+	*st = (struct palloc_stats){ 0 };
+	spin_lock(&pa->lock);
+	for (unsigned i = 0; i < pa->nr_regions; i++) {
+		st->total_pages += pa->region[i].npages;
+		st->free_pages += pa->region[i].nfree;
+	}
+	st->allocs = pa->nr_allocs;
+	st->frees = pa->nr_frees;
+	spin_unlock(&pa->lock);
 }

@@ -13,6 +13,7 @@
 #include <keel/mem.h>
 #include <keel/platform.h>
 #include <keel/vm.h>
+#include <keel/vm_lifecycle.h>
 #include <keel/vm_load.h>
 #include <keel/vm_passthrough_irq.h>
 #include <keel/vmdt.h>
@@ -174,7 +175,7 @@ int vm_claim_phys(const struct keel_config *cfg, char *err, size_t errlen, const
 	return KE_OK;
 }
 
-static void vm_free_ram(struct vm *vm)
+void vm_release_ram(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_ram; i++) {
 		if (vm->ram[i].size &&
@@ -223,7 +224,7 @@ static int vm_alloc_ram(struct vm *vm, char *err, size_t errlen)
 			if (vm->cfg->ram[i].phys == (pass == 0))
 				ret = vm_alloc_region(vm, i, err, errlen);
 	if (ret)
-		vm_free_ram(vm);
+		vm_release_ram(vm);
 	return ret;
 }
 
@@ -402,7 +403,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 		ret = vm_load_images(vm, err, errlen);
 	if (ret) {
 		stage2_destroy(vm);
-		vm_free_ram(vm);
+		vm_release_ram(vm);
 		return ret;
 	}
 	klog("vm %s: id %u, %u vCPU(s), %llu MiB RAM at IPA 0x%llx (PA 0x%llx), %u-bit IPA, VMID %u",
@@ -422,6 +423,7 @@ void vm_start(struct vm *vm)
 
 	spin_lock(&vm->lock);
 	vm->state = VM_RUNNING;
+	vm->active = true;
 	vm_passthrough_irq_start(vm);
 	vm->cntvoff = arch_counter_now();
 	/* The kernel's entry point, with x0 the device tree's address (booting.rst). */
@@ -431,11 +433,10 @@ void vm_start(struct vm *vm)
 	cpu_assign(v->pcpu, v);
 }
 
-static bool vm_restart(struct vm *vm)
+bool vm_reload_and_start(struct vm *vm)
 {
 	char err[256];
 
-	vm->restart_pending = false;
 	vpl011_init(&vm->uart, vm_console_emit, vm);
 	vm->uart_irq_line = false;
 	vm->uart_shown = 0;
@@ -457,7 +458,10 @@ static bool vm_restart(struct vm *vm)
 	/* Its previous run's translations (tagged with its VMID) must not survive into the next. */
 	stage2_tlb_inval_vm(vm);
 	vm->restarts++;
-	klog("vm %s: restarting (restart %u)", vm->name, vm->restarts);
+	if (vm->active)
+		klog("vm %s: restarting (restart %u)", vm->name, vm->restarts);
+	else
+		klog("vm %s: starting from its images", vm->name);
 	vm_start(vm);
 	return true;
 }
@@ -477,12 +481,18 @@ static void vm_print_stats(const struct vm *vm)
 
 static void vm_finished(struct vm *vm)
 {
-	bool all = true;
+	bool all = true, restart;
 
 	vm_print_stats(vm);
-	if (vm->restart_pending && vm_restart(vm))
+	/* Under the lock: a destroy asked for meanwhile wins over the guest's SYSTEM_RESET. */
+	spin_lock(&vm->lock);
+	restart = vm->restart_pending && !vm->destroy_pending;
+	vm->restart_pending = false;
+	spin_unlock(&vm->lock);
+	if (restart && vm_reload_and_start(vm))
 		return;
 	klog("vm %s: halted", vm->name);
+	vm_lifecycle_finished(vm);   /* no longer active; released if a destroy is pending */
 	for (unsigned i = 0; i < nr_vms; i++)
 		all = all && __atomic_load_n(&vms[i].state, __ATOMIC_ACQUIRE) == VM_STOPPED;
 	if (!all)

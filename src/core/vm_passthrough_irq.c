@@ -161,6 +161,14 @@ void vm_passthrough_irq_stop(struct vm *vm)
 	}
 }
 
+void vm_passthrough_irq_release(struct vm *vm)
+{
+	const struct passthrough_irq *irq;
+
+	for (unsigned k = 0; (irq = pt_irq_at(vm, k, NULL)); k++)
+		irq_spi_release(irq->intid, vm);   /* only those it claimed: a creation may have failed */
+}
+
 void vm_passthrough_irq_fire(struct vm *vm, unsigned vintid, unsigned pintid)
 {
 	const struct passthrough_irq *irq;

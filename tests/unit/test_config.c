@@ -117,6 +117,17 @@ static void test_every_property(void **state)
 	assert_false(b->has_testdev);
 }
 
+/* autostart: "yes" by default and when said, "no" only where said. */
+static void test_autostart(void **state)
+{
+	parse_good(FIXTURES "cfg-good.dts", NR_PCPUS, IPA_BITS);
+	assert_true(cfg.vms[0].autostart);
+	assert_true(cfg.vms[1].autostart);
+	parse_good(FIXTURES "cfg-autostart.dts", NR_PCPUS, IPA_BITS);
+	assert_true(cfg.vms[0].autostart);
+	assert_false(cfg.vms[1].autostart);
+}
+
 static void test_one_cell(void **state)
 {
 	const struct vm_config *v = &cfg.vms[0];
@@ -175,6 +186,7 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{ "cfg-bad-root-compat", KE_INVAL, "test.dtb: /: compatible is not \"keel,config\"" },
 	{ "cfg-bad-root-prop", KE_INVAL, "test.dtb: /: unknown property \"keel,when-iddle\"; check its spelling" },
+	{ "cfg-bad-autostart", KE_INVAL, "test.dtb: /guest-b: autostart \"later\" is neither \"yes\" nor \"no\"" },
 	{ "cfg-bad-when-idle", KE_INVAL, "test.dtb: /: keel,when-idle \"sleep\" is neither \"poweroff\" nor \"wait\"" },
 	{ "cfg-bad-timestamps", KE_INVAL, "test.dtb: /: keel,console-timestamps takes no value" },
 	{ "cfg-bad-cells", KE_INVAL, "test.dtb: /: #address-cells and #size-cells must each be <1> or <2>" },
@@ -409,6 +421,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_config),
 		cmocka_unit_test(test_every_property),
+		cmocka_unit_test(test_autostart),
 		cmocka_unit_test(test_one_cell),
 		cmocka_unit_test(test_auto_affinity),
 		cmocka_unit_test(test_max_vms),

@@ -249,6 +249,40 @@ static void test_free_and_reuse(void **state)
 	buffer_free(buf);
 }
 
+/* The statistics keel's monitor shows: counts of successful calls, free and total pages. */
+static void test_stats(void **state)
+{
+	uint64_t buf = buffer_new(SZ_2M);
+	struct palloc_stats st;
+	struct palloc pa;
+	uint64_t a;
+
+	palloc_init(&pa);
+	assert_int_equal(palloc_add_region(&pa, buf, SZ_2M), 0);
+	palloc_get_stats(&pa, &st);
+	assert_int_equal(st.total_pages, 512);
+	assert_int_equal(st.free_pages, 511);
+	assert_int_equal(st.allocs, 0);
+	assert_int_equal(st.frees, 0);
+	a = alloc_ok(&pa, 8, PAGE_SIZE);
+	assert_int_equal(palloc_alloc_at(&pa, a + 8 * PAGE_SIZE, 2), 0);
+	assert_int_equal(palloc_alloc_at(&pa, a, 1), KE_EXIST);        /* failures do not count */
+	assert_int_equal(palloc_free(&pa, a, 4), 0);
+	assert_int_equal(palloc_free(&pa, a, 4), KE_INVAL);            /* a double free neither */
+	palloc_get_stats(&pa, &st);
+	assert_int_equal(st.free_pages, 511 - 6);
+	assert_int_equal(st.allocs, 2);
+	assert_int_equal(st.frees, 1);
+	/* Back to the baseline: every page freed, the counts balanced by pages not calls. */
+	assert_int_equal(palloc_free(&pa, a + 4 * PAGE_SIZE, 6), 0);
+	palloc_get_stats(&pa, &st);
+	assert_int_equal(st.free_pages, 511);
+	assert_int_equal(st.free_pages, palloc_free_pages(&pa));
+	assert_int_equal(st.total_pages, palloc_total_pages(&pa));
+	assert_int_equal(st.frees, 2);
+	buffer_free(buf);
+}
+
 static void test_double_free_rejected(void **state)
 {
 	uint64_t buf = buffer_new(SZ_2M);
@@ -414,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_aligned_alloc),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_free_and_reuse),
+		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_double_free_rejected),
 		cmocka_unit_test(test_multiple_regions),
 		cmocka_unit_test(test_too_many_regions),

@@ -124,6 +124,20 @@ int irq_spi_claim(unsigned pintid, struct vm *vm, unsigned vintid)
 	return KE_OK;
 }
 
+void irq_spi_release(unsigned pintid, struct vm *vm)
+{
+	struct irq_spi_owner *o;
+
+	if (!irq_spi_valid(pintid))
+		return;
+	o = &spi_owner[array_index_nospec(pintid, IRQ_SPI_END)];
+	if (__atomic_load_n(&o->vm, __ATOMIC_ACQUIRE) != vm)
+		return;   /* never claimed (a creation that failed first), or another VM's */
+	gicv3_spi_set_enabled(gicd_base, pintid, false);
+	gicv3_spi_deactivate(gicd_base, pintid);
+	__atomic_store_n(&o->vm, NULL, __ATOMIC_RELEASE);
+}
+
 void irq_spi_configure(unsigned pintid, bool edge)
 {
 	gicv3_spi_configure(gicd_base, pintid, edge);
