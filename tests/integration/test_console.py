@@ -1,5 +1,6 @@
 """Console input: what is typed goes to the VM with input focus, through its emulated
-PL011's receive interrupt; Ctrl-A three times moves the focus to the next running VM."""
+PL011's receive interrupt; Ctrl-A three times moves the focus to the next running VM, and
+after the last one to keel's monitor (test_monitor.py)."""
 
 import re
 import time
@@ -36,7 +37,9 @@ def test_console_input_and_switching(keel):
     run.wait_for(r"^\[right\] ECHO quit$")
     run.wait_for(r"^\(keel\) vm right: powered off")
 
-    # right has stopped: the next switch skips it and comes back to left.
+    # right has stopped: after the last VM comes keel's monitor, then left (right skipped).
+    run.child.send(CTRL_A * 3)
+    run.wait_for(r"^\(keel\) console input goes to keel's monitor ", "the monitor's stop of the cycle")
     run.child.send(CTRL_A * 3)
     run.wait_for(r"^\(keel\) console input goes to vm left ", "the focus to skip the stopped VM")
     run.child.send("quit\r")

@@ -1,5 +1,6 @@
 """The `make run` demo (configs/linux.dts): two Linux VMs reach a busybox shell that takes
-typed commands, and Ctrl-A three times moves console input from one to the other."""
+typed commands, and Ctrl-A three times moves console input from one to the other and on to
+keel's monitor."""
 
 import pytest
 
@@ -30,6 +31,12 @@ def test_make_run_demo_shells_and_switching(keel):
     # Back to alpha; end both VMs from their shells.
     run.child.send("poweroff -f\r")
     run.wait_for(r"^\(keel\) vm beta: powered off", "beta to power off")
+    # After the last VM, keel's monitor (docs/monitor.md): it sees alpha run, beta stopped.
+    run.child.send(CTRL_A * 3)
+    run.wait_for(r"^\(keel\) console input goes to keel's monitor ", "the monitor")
+    run.child.send("list\r")
+    run.wait_for(r"^alpha +running +2 ", "the monitor's list")
+    run.wait_for(r"^beta +stopped ", "the monitor's list")
     run.child.send(CTRL_A * 3)
     run.wait_for(r"^\(keel\) console input goes to vm alpha ")
     run.child.send("poweroff -f\r")
