@@ -40,6 +40,17 @@ int irq_spi_claim(unsigned pintid, struct vm *vm, unsigned vintid)
 	return KE_OK;
 }
 
+/* As src/arch/aarch64/irq.c: only the owner's claim is given up, disabled and inactive. */
+void irq_spi_release(unsigned pintid, struct vm *vm)
+{
+	assert_true(pintid >= IRQ_SPI_FIRST && pintid < IRQ_SPI_END);
+	if (spi[pintid].owner != vm)
+		return;
+	spi[pintid].enabled = false;
+	spi[pintid].active = false;
+	spi[pintid].owner = NULL;
+}
+
 void irq_spi_configure(unsigned pintid, bool edge)
 {
 	assert_false(spi[pintid].enabled);   /* GICD_ICFGR only changes while disabled */
@@ -190,6 +201,45 @@ static void test_ptirq_claim_refused(void **state)
 	assert_int_equal(vm_passthrough_irq_link(&OTHER), 0);
 }
 
+/* Destroyed: its SPIs are free again for its next creation, and nobody else's is touched. */
+static void test_ptirq_release(void **state)
+{
+	char err[200];
+
+	setup();
+	create();
+	start();
+	gicd_write(0x104, 4, 3u << 7);   /* GICD_ISENABLER1: the guest enables 39 and 40 */
+	assert_true(spi[39].enabled && spi[40].enabled);
+	spi[40].active = true;
+	VM.state = VM_STOPPED;
+	vm_passthrough_irq_stop(&VM);
+	vm_passthrough_irq_release(&VM);
+	for (unsigned i = 39; i <= 40; i++) {
+		assert_null(spi[i].owner);
+		assert_false(spi[i].enabled || spi[i].active);
+	}
+	create();   /* claims them again, as the next start of a destroyed VM does */
+	assert_ptr_equal(spi[39].owner, &VM);
+
+	/* A creation that failed on 40 (another VM's) gives back 39 and leaves 40 alone. */
+	setup();
+	memset(&OTHER, 0, sizeof(OTHER));
+	memset(&PT_OTHER, 0, sizeof(PT_OTHER));
+	PT_OTHER.nr_devices = 1;
+	PT_OTHER.dev[0].nr_irqs = 1;
+	PT_OTHER.dev[0].irqs[0] = (struct passthrough_irq){ .intid = 40, .edge = true };
+	OTHER.passthrough = &PT_OTHER;
+	assert_int_equal(vm_passthrough_irq_claim(&OTHER, err, sizeof(err)), 0);
+	spi[40].enabled = true;
+	assert_int_equal(vm_passthrough_irq_claim(&VM, err, sizeof(err)), KE_EXIST);
+	assert_ptr_equal(spi[39].owner, &VM);
+	vm_passthrough_irq_release(&VM);
+	assert_null(spi[39].owner);
+	assert_ptr_equal(spi[40].owner, &OTHER);
+	assert_true(spi[40].enabled);
+}
+
 /* The guest's GICD_ISENABLER/ICENABLER and GICD_IROUTER reach the distributor. */
 static void test_ptirq_guest_route_enable(void **state)
 {
@@ -283,6 +333,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ptirq_create_start),
 		cmocka_unit_test(test_ptirq_claim_refused),
+		cmocka_unit_test(test_ptirq_release),
 		cmocka_unit_test(test_ptirq_guest_route_enable),
 		cmocka_unit_test(test_ptirq_fire),
 	};
