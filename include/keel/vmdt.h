@@ -17,6 +17,8 @@
 #define VMDT_UART_SPI         1u		/* PL011 interrupt: SPI 1 = INTID 33 */
 #define VMDT_CLOCK_HZ         24000000u		/* apb-pclk, as QEMU virt */
 
+struct vm_passthrough;
+
 struct vmdt_params {
 	const struct vm_config *vm;
 	uint64_t initrd_ipa, initrd_size;	/* 0 size: no initrd */
@@ -25,6 +27,9 @@ struct vmdt_params {
 	uint64_t gicd_ipa, gicr_ipa;		/* GICD 64 KiB, GICR 128 KiB per vCPU */
 	uint32_t gic_maint_intid;		/* PPI INTID, 0: no interrupts property */
 	uint32_t timer_intid[4];		/* secure, non-secure phys, virtual, hyp: PPI INTIDs */
+	/* Passed-through devices, copied from the boot device tree (needs has_gic). NULL: none */
+	const void *boot_fdt;
+	const struct vm_passthrough *passthrough;
 };
 
 /*

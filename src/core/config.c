@@ -36,6 +36,7 @@ static const char *const cfg_root_props[] = {
 static const char *const cfg_vm_props[] = {
 	"compatible", "memory", "cpus", "cpu-affinity", "kernel", "kernel-format",
 	"load-offset", "initrd", "bootargs", "dtb", "uart", "test-device", "memory-phys",
+	"passthrough", "passthrough-ipa",
 };
 
 /* Writes "<file>: <path>: <message>" (no path if empty) and returns ret. */
@@ -460,6 +461,15 @@ static int cfg_check_gic(const struct cfg_ctx *c, const struct vm_config *vm)
 	return r;
 }
 
+/* passthrough, passthrough-ipa: src/core/config_passthrough.c. */
+static int cfg_parse_passthrough(const struct cfg_ctx *c, int node, struct vm_config *vm)
+{
+	char msg[256];
+	int r = config_parse_passthrough(c->fdt, node, c->ac, vm, msg, sizeof(msg));
+
+	return r ? cfg_fail(c, r, "%s", msg) : 0;
+}
+
 static int cfg_parse_vm(struct cfg_ctx *c, int node, struct vm_config *vm, bool *pinned)
 {
 	const char *name;
@@ -492,6 +502,8 @@ static int cfg_parse_vm(struct cfg_ctx *c, int node, struct vm_config *vm, bool 
 		r = cfg_parse_devices(c, node, vm);
 	if (!r)
 		r = cfg_check_gic(c, vm);
+	if (!r)
+		r = cfg_parse_passthrough(c, node, vm);
 	return r;
 }
 

@@ -313,6 +313,8 @@ static int vm_build_dtb(struct vm *vm, char *err, size_t errlen)
 	params.gicd_ipa = CONFIG_GICD_BASE;
 	params.gicr_ipa = CONFIG_GICR_BASE;
 	params.gic_maint_intid = p->gic_maint_intid;
+	params.boot_fdt = p->fdt;
+	params.passthrough = vm->passthrough;
 	memcpy(params.timer_intid, p->timer_intid, sizeof(params.timer_intid));
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		params.vcpu_mpidr[i] = vm->vcpus[i].vmpidr & MPIDR_AFF_MASK;
@@ -381,6 +383,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 
 	/* Placement first: it needs no resources, and a bad image stops here. */
 	ret = vm_plan_images(vm, cfg, p, err, errlen);
+	if (!ret)
+		ret = vm_passthrough_attach(vm, err, errlen);
 	if (ret)
 		return ret;
 	ret = vm_alloc_ram(vm, err, errlen);
