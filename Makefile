@@ -1,6 +1,7 @@
 # keel - a type-1 hypervisor for Armv8-A.
 #   make            build keel (build/keel.bin), the test guests and the default boot image
-#   make run        boot keel in QEMU with two Linux VMs (configs/linux.dts); Ctrl-A x3 switches input
+#   make run        boot keel in QEMU with two Linux VMs (configs/linux.dts), alpha with a disk
+#                   (build/run/disk.img) and a network card (127.0.0.1:8080 -> port 80); Ctrl-A x3 switches input
 #   make test       host unit tests, then QEMU integration tests
 #   make bench      benchmark guests under QEMU -icount, compares with bench/figures.json
 #   make bench-record  the same, recording the figures in bench/figures.json and docs
@@ -94,7 +95,7 @@ integration: deps all linux
 	$(PYTHON) -m pytest -v tests/integration
 
 run: deps all linux
-	$(PYTHON) tools/run.py --config configs/linux.dts
+	$(PYTHON) tools/run.py --config configs/linux.dts --disk $(B)/run/disk.img --forward 8080:80
 
 # bench: measure and compare with bench/figures.json (fails if a figure moved by > 2 %);
 # bench-record: measure and write them there and into docs/performance.md.
