@@ -37,7 +37,7 @@ import keelboot  # noqa: E402
 
 FIGURES = ("hvc_roundtrip_insns", "mmio_read_insns", "gicd_read_insns", "virq_inject_eoi_insns",
            "timer_irq_latency_insns", "timer_irq_latency_wfi_insns",
-           "vipi_roundtrip_insns")
+           "vipi_roundtrip_insns", "ptirq_latency_insns")
 BENCH_LINE = re.compile(r"^(?:\[[^\]]+\] )?BENCH (\S+) (\d+(?:\.\d+)?)$")
 FAIL_LINE = re.compile(r"^(?:\[[^\]]+\] )?(FAIL \S.*)$")  # a figure the guest gave up on
 KEEL_FATAL = ("(keel) PANIC", "(keel) unhandled")
@@ -65,6 +65,7 @@ BENCH_CONFIG = """\
 		cpu-affinity = <0 1>;
 		kernel = "bench.bin";
 		test-device = <0x0 0x0a000000>;
+		passthrough = "/pl061@9030000";	/* ptirq_latency_insns */
 	};
 };
 """

@@ -46,5 +46,7 @@ void bench_virq_self(void);
 void bench_virq_ipi(void);
 unsigned bench_vtimer_intid(void);
 void bench_timer(unsigned vtimer_intid);
+/* ptirq.c: ptirq_latency_insns, on vCPU 0 while CPU 1 executes nothing. */
+void bench_ptirq(void);
 
 #endif

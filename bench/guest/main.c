@@ -10,6 +10,8 @@
  *   BENCH timer_irq_latency_insns <n.n>	timer deadline to the guest's vector (timer.c),
  *   BENCH timer_irq_latency_wfi_insns <n.n>	spinning and waiting in WFI
  *   BENCH vipi_roundtrip_insns <n.n>	SGI to vCPU 1 and its SGI back (virq.c)
+ *   BENCH ptirq_latency_insns <n.n>	passed-through PL061's SPI: the store that
+ *					raises it to the guest's vector (ptirq.c)
  * (timer.c's figures are averages of single interrupts, not loop differences.)
  *
  * All but the last run on vCPU 0 alone: vCPU 1 is started (PSCI CPU_ON) only
@@ -85,5 +87,6 @@ void guest_main(void)
 	bench_gicd_read(nop);
 	bench_virq_self();
 	bench_timer(bench_vtimer_intid());
+	bench_ptirq();
 	bench_virq_ipi();
 }

@@ -22,6 +22,7 @@
 #include <keel/config.h>
 #include <keel/console_out.h>
 #include <keel/pt.h>
+#include <keel/passthrough.h>
 #include <keel/spinlock.h>
 #include <keel/vpl011.h>
 #include <keel/vtestdev.h>

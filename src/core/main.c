@@ -261,7 +261,8 @@ void boot_primary(uint64_t fdt, uint64_t el, uint64_t base)
 	boot_init_memory(fdt, fdt_size);
 	boot_check_modules();
 	gicv3_init_dist(platform.gicd_base);
-	irq_init(platform.timer_intid[PLATFORM_TIMER_VIRT], platform.timer_intid[PLATFORM_TIMER_PHYS],
+	irq_init(platform.gicd_base, platform.timer_intid[PLATFORM_TIMER_VIRT],
+		 platform.timer_intid[PLATFORM_TIMER_PHYS],
 		 platform.gic_maint_intid, platform.uart_intid);
 	boot_this_cpu(&cpus[id]);
 	boot_load_config();

@@ -14,6 +14,7 @@
 #include <keel/platform.h>
 #include <keel/vm.h>
 #include <keel/vm_load.h>
+#include <keel/vm_passthrough_irq.h>
 #include <keel/vmdt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,7 +114,7 @@ static int vm_init_vgic(struct vm *vm)
 		if (!ret)
 			ret = vgic_link_hw(&vm->vgic, i, ptimer, ptimer);
 	}
-	return ret;
+	return ret ? ret : vm_passthrough_irq_link(vm);   /* its devices' SPIs */
 }
 
 static void vm_init_devices(struct vm *vm, const struct vm_config *cfg)
@@ -385,6 +386,12 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 	ret = vm_plan_images(vm, cfg, p, err, errlen);
 	if (!ret)
 		ret = vm_passthrough_attach(vm, err, errlen);
+	if (!ret)
+		ret = vm_passthrough_irq_claim(vm, err, errlen);   /* its devices' SPIs */
+	if (!ret && vm_passthrough_irq_link(vm)) {
+		snprintf(err, errlen, "cannot link its devices' interrupts in its virtual GIC");
+		ret = KE_INVAL;
+	}
 	if (ret)
 		return ret;
 	ret = vm_alloc_ram(vm, err, errlen);
@@ -415,6 +422,7 @@ void vm_start(struct vm *vm)
 
 	spin_lock(&vm->lock);
 	vm->state = VM_RUNNING;
+	vm_passthrough_irq_start(vm);
 	vm->cntvoff = arch_counter_now();
 	/* The kernel's entry point, with x0 the device tree's address (booting.rst). */
 	vcpu_reset(v, vm->ram[0].ipa + vm->load.kernel_off, vm->ram[0].ipa + vm->load.dtb_off);
@@ -511,6 +519,7 @@ void vm_reset(struct vm *vm, const char *why)
 static bool vm_stop_begin(struct vm *vm, bool restart)
 {
 	vm->state = VM_STOPPING;
+	vm_passthrough_irq_stop(vm);   /* its devices' SPIs off before anything else */
 	vm->restart_pending = restart;
 	vpl011_flush(&vm->uart);
 	if (vm->nr_loaded)
