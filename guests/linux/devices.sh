@@ -8,8 +8,9 @@
 #                    writes back every block device and flushes the disk's cache), prints
 #                    "NOTE disk-write: wrote N bytes, md5 HEX" (the pattern's md5)
 #   run_disk_read    prints "NOTE disk-read: md5 of the first N bytes HEX" of /dev/vda
-#   run_disk_bench   reads BENCH_BYTES of /dev/vda with O_DIRECT, timed (blkio read), and
-#                    prints blkio's "blkio: read N bytes in NS ns (...)" line
+#   run_disk_bench   reads BENCH_BYTES of /dev/vda with O_DIRECT in 1 MiB reads, timed,
+#                    BENCH_PASSES times (blkio read), and prints blkio's "blkio: read N
+#                    bytes in NS ns (...); least of P passes per read: LEAST ns" line
 #   run_net_serve    brings eth0 up with udhcpc (QEMU's user network answers DHCP), writes
 #                    SERVE_BYTES of the pattern to $SERVE_DIR/data.bin and serves it with
 #                    busybox httpd on SERVE_PORT; /init then prints net_ready_line
@@ -18,6 +19,8 @@
 
 DISK_BYTES=$((32 << 20))
 BENCH_BYTES=$((64 << 20))
+BENCH_BLOCK=$((1 << 20))
+BENCH_PASSES=5
 SERVE_BYTES=$((16 << 20))
 SERVE_PORT=80
 SERVE_DIR=/tmp/www
@@ -48,7 +51,7 @@ check_disk_read() {
 }
 
 check_disk_bench() {
-	if out=$(blkio read /dev/vda "$1" 2>&1); then
+	if out=$(blkio read /dev/vda "$1" "$BENCH_BLOCK" "$BENCH_PASSES" 2>&1); then
 		note "$out"
 		pass disk-bench
 	else
