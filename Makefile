@@ -102,10 +102,12 @@ run: deps all linux
 bench: deps all linux
 	$(PYTHON) bench/run.py
 	$(PYTHON) bench/linux_boot.py
+	$(PYTHON) bench/disk_read.py
 
 bench-record: deps all linux
 	$(PYTHON) bench/run.py --record
 	$(PYTHON) bench/linux_boot.py --record
+	$(PYTHON) bench/disk_read.py --record
 
 clean:
 	rm -rf $(B)

@@ -10,22 +10,22 @@ virtio-blk disk (build/bench/disk-read.img, 64 MiB raw, on virtio-mmio transport
      phys RAM (the device does DMA to IPAs, which must be PAs);
   2. natively at EL1 (tools/linux/native.py: QEMU virt without virtualization).
 In each, guests/linux/tools/blkio.c reads the disk's first 64 MiB in order, 1 MiB at a
-time with O_DIRECT (every read a request to the device, its completion an interrupt), five
+time with O_DIRECT (every read a request to the device, its completion an interrupt), ten
 passes, timing each read with CLOCK_MONOTONIC: under -icount shift=0 a nanosecond per
-instruction executed. What keel adds is in there: the completion interrupt's trip through
-keel (a passed-through SPI, injected with the HW bit) and the guest's trapped GIC accesses
-and WFI; the device's MMIO is mapped, so the driver's register accesses and queue
-notifications reach QEMU without keel.
+instruction executed while the CPU runs. What keel adds is in there: the completion
+interrupt's trip through keel (a passed-through SPI, injected with the HW bit) and the
+guest's trapped GIC accesses and WFI; the device's MMIO is mapped, so the driver's register
+accesses and queue notifications reach QEMU without keel.
 
-With sleep=off QEMU also jumps the clock to its next timer deadline whenever the CPU waits
-idle before QEMU's I/O thread has completed the host read. Natively that was never seen
-(runs agree within 0.7 %); under keel some runs got none and others hundreds of millions
-of nanoseconds of such jumps on some of their reads (docs/performance.md). Those are not
-instructions, so the figure is each read's least time over the five passes, summed over
-the 64 reads (blkio's "least" figure); the first pass's plain total is printed beside it.
-Each boot is made --runs times (default 1) and the median kept. Prints "BENCH <figure>
-<value>" for FIGURES, compares them with bench/figures.json (exit 1 if one moved by more
-than TOLERANCE), and with --record writes them there and into docs/performance.md.
+While the CPU waits idle for a read, sleep=off lets QEMU jump the clock to its next timer
+deadline. Natively the reads never showed such jumps (three runs agree within 0.1 %); under
+keel some reads of a pass take tens of milliseconds instead of about 0.12 (a pass of 64
+reads came to 8 to 750 million nanoseconds). Those jumps are not instructions, so the
+figure is each read's least time over the ten passes, summed over the 64 reads (blkio's
+"least"); the first pass's plain total is printed beside it. Each boot is made --runs times
+(default 1) and the median kept. Prints "BENCH <figure> <value>" for FIGURES, compares them
+with bench/figures.json (exit 1 if one moved by more than its TOLERANCE), and with --record
+writes them there and into docs/performance.md.
 Exit status 2 if a boot fails.
 """
 
@@ -47,9 +47,12 @@ import keelboot  # noqa: E402
 import native as native_linux  # noqa: E402
 
 FIGURES = ("disk_read_keel_minsns", "disk_read_native_minsns", "disk_read_ratio")
-# The runs' spread (docs/performance.md): the figures are checked against this, not
-# figures.TOLERANCE, and the ratio's goal is DISK_READ_RATIO_GOAL.
-TOLERANCE = 0.03
+# The runs' spread (docs/performance.md): the figures are checked against these, not
+# figures.TOLERANCE. Natively three runs agreed within 0.1 %; under keel the least-of-ten
+# figure of three runs moved by 6 % (every pass of a read may catch a clock jump). The
+# ratio's goal is DISK_READ_RATIO_GOAL.
+TOLERANCE = {"disk_read_keel_minsns": 0.10, "disk_read_native_minsns": 0.03,
+             "disk_read_ratio": 0.10}
 DISK_READ_RATIO_GOAL = 1.05
 READ_BYTES = 64 << 20  # guests/linux/devices.sh BENCH_BYTES
 DISK = keelboot.BUILD / "bench" / "disk-read.img"
@@ -175,7 +178,14 @@ def main():
               f"{DISK_READ_RATIO_GOAL}")
     if args.record:
         return figures_file.record_or_report(measured, True, "disk_read")
-    return 0 if figures_file.report(measured, figures_file.load(), TOLERANCE) else 1
+    try:
+        recorded = figures_file.load()
+    except figures_file.FiguresError as err:
+        print(f"disk_read: {err}", file=sys.stderr)
+        return 2
+    moved = [not figures_file.report({name: value}, recorded, TOLERANCE[name])
+             for name, value in measured.items()]
+    return 1 if any(moved) else 0
 
 
 if __name__ == "__main__":
