@@ -1,7 +1,8 @@
 # keel - a type-1 hypervisor for Armv8-A.
 #   make            build keel (build/keel.bin), the test guests and the default boot image
-#   make run        boot keel in QEMU with two Linux VMs (configs/linux.dts), alpha with a disk
-#                   (build/run/disk.img) and a network card (127.0.0.1:8080 -> port 80); Ctrl-A x3 switches input
+#   make run        boot keel in QEMU with two Linux VMs (configs/linux.dts); Ctrl-A x3 switches
+#                   input; alpha has a disk (build/run/disk.img) and a network card
+#                   (127.0.0.1:8080, or the next free port, reaches its port 80)
 #   make test       host unit tests, then QEMU integration tests
 #   make bench      benchmark guests under QEMU -icount, compares with bench/figures.json
 #   make bench-record  the same, recording the figures in bench/figures.json and docs

@@ -9,7 +9,7 @@ pattern. Boot 2 (passthrough-disk-read.dts): the VM reads the disk back; its md5
 the pattern's (nothing was lost or only cached). Without passthrough the VM has no
 /dev/vda and fails its vda check; with the devices but no interrupts its driver hangs.
 
-About 3 minutes on a loaded 2-core host (two Linux boots, TCG). `linux` marker; needs
+About 1 to 1.5 minutes on a loaded 2-core host (two Linux boots, TCG). `linux` marker; needs
 `make linux`.
 """
 

@@ -7,7 +7,7 @@ VM "net" (configs/passthrough-net.dts) brings eth0 up with busybox udhcpc (QEMU'
 network answers DHCP), writes 16 MiB of the known pattern (tests/integration/disk_pattern.py)
 and serves it with busybox httpd on port 80; the test fetches it over 127.0.0.1:PORT (a
 free port) and compares checksums with the pattern's. Without passthrough the VM has no
-eth0 and fails its eth0 check. About 2 minutes on a loaded host. `linux` marker.
+eth0 and fails its eth0 check. About 30 s on a loaded host. `linux` marker.
 """
 
 import hashlib
