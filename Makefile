@@ -1,6 +1,8 @@
 # keel - a type-1 hypervisor for Armv8-A.
 #   make            build keel (build/keel.bin), the test guests and the default boot image
-#   make run        boot keel in QEMU with two Linux VMs (configs/linux.dts); Ctrl-A x3 switches input
+#   make run        boot keel in QEMU with two Linux VMs (configs/linux.dts); Ctrl-A x3 switches
+#                   input; alpha has a disk (build/run/disk.img) and a network card
+#                   (127.0.0.1:8080, or the next free port, reaches its port 80)
 #   make test       host unit tests, then QEMU integration tests
 #   make bench      benchmark guests under QEMU -icount, compares with bench/figures.json
 #   make bench-record  the same, recording the figures in bench/figures.json and docs
@@ -94,17 +96,19 @@ integration: deps all linux
 	$(PYTHON) -m pytest -v tests/integration
 
 run: deps all linux
-	$(PYTHON) tools/run.py --config configs/linux.dts
+	$(PYTHON) tools/run.py --config configs/linux.dts --disk $(B)/run/disk.img --forward 8080:80
 
 # bench: measure and compare with bench/figures.json (fails if a figure moved by > 2 %);
 # bench-record: measure and write them there and into docs/performance.md.
 bench: deps all linux
 	$(PYTHON) bench/run.py
 	$(PYTHON) bench/linux_boot.py
+	$(PYTHON) bench/disk_read.py
 
 bench-record: deps all linux
 	$(PYTHON) bench/run.py --record
 	$(PYTHON) bench/linux_boot.py --record
+	$(PYTHON) bench/disk_read.py --record
 
 clean:
 	rm -rf $(B)

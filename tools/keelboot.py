@@ -47,6 +47,7 @@ QEMU_DTB_PAD = 10000
 
 VM_COMPATIBLE = "keel,vm"
 MODULE_PROPS = ("kernel", "initrd", "dtb")  # VM properties that name a boot module
+PASSTHROUGH_PROP = "passthrough"  # a VM property: the boot-DT paths of its devices
 MODULE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
@@ -232,6 +233,14 @@ def config_module_refs(config_dtb):
     return refs
 
 
+def config_vms_given(config_dtb, device_path):
+    """The VM nodes whose passthrough property names device_path (a boot-DT path)."""
+    root = fdt_parse(Path(config_dtb).read_bytes())
+    return [node.name for node in root.walk()
+            if VM_COMPATIBLE in (node.strings("compatible") or []) and
+            device_path in (node.strings(PASSTHROUGH_PROP) or [])]
+
+
 def module_dirs(config_dir):
     """Where modules are looked for, in order; without repeats."""
     dirs = []
@@ -260,10 +269,67 @@ def parse_size(text):
     return int(match.group(1)) << shift
 
 
-def machine_args(smp, mem):
+def machine_args(smp, mem, nic_none=True):
     # -nic none: no default network card, whose option ROM (efi-virtio.rom) lives in
-    # ipxe-qemu, a package qemu-system-arm only recommends.
-    return ["-M", MACHINE, "-cpu", CPU, "-smp", str(smp), "-m", str(mem), "-nic", "none"]
+    # ipxe-qemu, a package qemu-system-arm only recommends. device_args' virtio-mmio card
+    # (no option ROM) replaces it when asked for: nic_none=False. The device tree is the
+    # same either way (every transport is in it), so qemu_base_dts dumps it with -nic none.
+    argv = ["-M", MACHINE, "-cpu", CPU, "-smp", str(smp), "-m", str(mem)]
+    return argv + ["-nic", "none"] if nic_none else argv
+
+
+# QEMU virt's virtio-mmio transports: 32 of VIRTIO_MMIO_SIZE bytes from VIRTIO_MMIO_BASE,
+# transport n raising SPI VIRTIO_MMIO_FIRST_SPI + n. QEMU plugs each -device
+# virtio-*-device into the free transport with the highest address (its buses are listed
+# top down), so device_args' disk lands on transport 31 (0x0a003e00, SPI 47) and its network
+# card on the next one down: 30 (0x0a003c00, SPI 46) with a disk, 31 without. Both lie in
+# the 4 KiB page 0x0a003000, transports 24-31, which a VM must be given whole (keel maps
+# pages): configs/linux.dts does that.
+VIRTIO_MMIO_BASE = 0x0A000000
+VIRTIO_MMIO_SIZE = 0x200
+VIRTIO_MMIO_COUNT = 32
+VIRTIO_MMIO_FIRST_SPI = 16
+LOOPBACK = "127.0.0.1"
+
+
+def virtio_transport(index):
+    """(base address, SPI) of QEMU virt's virtio-mmio transport index (0-31)."""
+    if not 0 <= index < VIRTIO_MMIO_COUNT:
+        raise BootError(f"virtio-mmio transport {index} does not exist (0-31)")
+    return VIRTIO_MMIO_BASE + index * VIRTIO_MMIO_SIZE, VIRTIO_MMIO_FIRST_SPI + index
+
+
+@dataclasses.dataclass
+class Forward:
+    """A TCP port forward of QEMU's user network: 127.0.0.1:host on this machine to port
+    guest of the VM's network card."""
+    host: int
+    guest: int
+
+    def check(self):
+        for what, port in (("host", self.host), ("guest", self.guest)):
+            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+                raise BootError(f"port forward: {what} port {port!r} is not 1-65535")
+
+
+def device_args(disk=None, net=None):
+    """QEMU options for a real disk and network card on virtio-mmio transports.
+
+    disk: a raw image file, attached as a virtio-blk-device. net: None for no network card,
+    else a list of Forwards (maybe empty): a virtio-net-device on QEMU's user network with
+    restrict=on, so the guest reaches nothing outside QEMU, and each forward listens on
+    127.0.0.1 only. The disk comes first, so it is always on transport 31."""
+    argv = []
+    if disk is not None:
+        argv += ["-drive", f"file={_qemu_opt(Path(disk).resolve())},if=none,id=d0,format=raw",
+                 "-device", "virtio-blk-device,drive=d0"]
+    if net is not None:
+        netdev = "user,id=n0,restrict=on"
+        for forward in net:
+            forward.check()
+            netdev += f",hostfwd=tcp:{LOOPBACK}:{forward.host}-:{forward.guest}"
+        argv += ["-netdev", netdev, "-device", "virtio-net-device,netdev=n0"]
+    return argv
 
 
 def qemu_path():
@@ -350,16 +416,20 @@ QEMU_ESCAPE_CHAR = 0x14  # Ctrl-T: QEMU's console commands are Ctrl-T X (quit), 
 
 
 def build_boot(config, smp=4, mem="2G", icount=False, extra_args=(), allow_missing=False,
-               kernel=KEEL_BIN, no_reboot=False, require_kernel=True):
+               kernel=KEEL_BIN, no_reboot=False, require_kernel=True, disk=None, net=None):
     """Compile config, place its modules, write the boot dtb; return a Boot with the argv.
 
     allow_missing: leave out modules that cannot be found (for testing keel's own check)
     instead of failing. no_reboot: QEMU exits instead of resetting (tests).
-    require_kernel=False: build the command even if keel is not built yet."""
+    require_kernel=False: build the command even if keel is not built yet.
+    disk, net: a real disk and network card (device_args); a configuration passes their
+    transports through to a VM."""
     config = Path(config)
     kernel = Path(kernel)
     if require_kernel and not kernel.is_file():
         raise BootError(f"{_rel(kernel)} not found: run make")
+    if require_kernel and disk is not None and not Path(disk).is_file():
+        raise BootError(f"disk image {_rel(disk)} not found")
     config_dtb = compile_config(config)
 
     files, seen, missing = [], set(), []
@@ -393,8 +463,9 @@ def build_boot(config, smp=4, mem="2G", icount=False, extra_args=(), allow_missi
 
     # QEMU's console escape moves from Ctrl-A to Ctrl-T (QEMU_ESCAPE_CHAR): Ctrl-A three
     # times is keel's own key for moving console input between VMs, and must reach keel.
-    argv = [qemu_path(), *machine_args(smp, mem), "-nographic", "-serial", "mon:stdio",
-            "-echr", str(QEMU_ESCAPE_CHAR), "-kernel", str(kernel), "-dtb", str(boot_dtb)]
+    argv = [qemu_path(), *machine_args(smp, mem, nic_none=net is None), "-nographic",
+            "-serial", "mon:stdio", "-echr", str(QEMU_ESCAPE_CHAR), "-kernel", str(kernel),
+            "-dtb", str(boot_dtb), *device_args(disk, net)]
     for m in modules:
         argv += ["-device", f"loader,file={_qemu_opt(m.path)},addr={m.addr:#x},force-raw=on"]
     if icount:

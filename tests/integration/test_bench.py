@@ -19,6 +19,7 @@ import pytest
 from keelvm import ROOT, TIMEOUT_SCALE
 
 sys.path.insert(0, str(ROOT / "bench"))
+import disk_read  # noqa: E402
 import figures  # noqa: E402
 import linux_boot  # noqa: E402
 import run  # noqa: E402
@@ -72,13 +73,14 @@ def test_linux_boot_figures():
 
 def test_every_figure_recorded_once_and_documented():
     recorded = figures.load()
-    produced = set(run.FIGURES) | set(linux_boot.FIGURES)
+    produced = set(run.FIGURES) | set(linux_boot.FIGURES) | set(disk_read.FIGURES)
     assert not set(run.FIGURES) & set(linux_boot.FIGURES)
     assert set(recorded) == produced, (
         f"bench/figures.json has {sorted(set(recorded) - produced)} that no tool measures and "
         f"lacks {sorted(produced - set(recorded))}")
     for name, entry in recorded.items():
-        tool = "run.py" if name in run.FIGURES else "linux_boot.py"
+        tool = ("run.py" if name in run.FIGURES else
+                "disk_read.py" if name in disk_read.FIGURES else "linux_boot.py")
         assert entry["command"] == f"python3 bench/{tool}", f"{name}: command {entry['command']}"
         assert entry["description"].strip() and "\n" not in entry["description"], name
     assert figures.docs_in_sync(recorded), (

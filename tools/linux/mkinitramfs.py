@@ -5,11 +5,12 @@
         [--modules build/linux/modules] -o build/linux/initramfs.cpio.gz
 
 Contents: /bin/busybox with a symlink per applet in APPLETS, /init (guests/linux/init),
-every other guests/linux/*.sh in /lib/keel/, each --tool program in /bin, /dev/console, and the empty directories
-/init mounts on. With --modules (what `tools/linux/fetch.sh modules` wrote: VER/kernel/...,
-VER/modules.builtin, keel.load), /lib/modules/VER/ gets each module as a plain .ko (a .ko.xz
-is decompressed here, with lzma: busybox's insmod cannot load it), a modules.dep made from
-each module's own .modinfo "depends=" (so busybox's modprobe loads the dependencies first),
+every other guests/linux/*.sh in /lib/keel/ (executable if it starts with #!), each --tool
+program in /bin, /dev/console, and the empty directories /init mounts on. With --modules
+(what `tools/linux/fetch.sh modules` wrote: VER/kernel/..., VER/modules.builtin,
+keel.load), /lib/modules/VER/ gets each module as a plain .ko (a .ko.xz is decompressed
+here, with lzma: busybox's insmod cannot load it), a modules.dep made from each module's
+own .modinfo "depends=" (so busybox's modprobe loads the dependencies first),
 modules.builtin and keel.load, the modules /init loads.
 No root, no cpio tool: the archive is written here, byte by byte (the "newc" format of
 Documentation/driver-api/early-userspace/buffer-format.rst).
@@ -33,7 +34,7 @@ APPLETS = """
     [ ash awk basename cat chmod clear cp cttyhack cut date dd df dirname dmesg du echo env
     expr false find free grep head hexdump hostname id kill less ln ls mkdir mkfifo mknod more
     mount mv nproc od pidof poweroff printf ps pwd readlink reboot rm rmdir sed seq setsid
-    modprobe insmod lsmod ip md5sum
+    modprobe insmod lsmod ip md5sum udhcpc httpd
     sh sleep sort stat stty sync sysctl tail taskset tee test timeout top touch tr true
     tty umount uname uniq uptime vi watch wc which xargs
 """.split()
@@ -103,7 +104,9 @@ def guest_files(guest_dir):
         sys.exit(f"mkinitramfs: {init} not found")
     files = [("init", init.read_bytes(), 0o755)]
     for script in sorted(guest_dir.glob("*.sh")):
-        files.append((f"lib/keel/{script.name}", script.read_bytes(), 0o644))
+        data = script.read_bytes()
+        # One with a #! line is run, not sourced (udhcpc.sh: udhcpc executes it).
+        files.append((f"lib/keel/{script.name}", data, 0o755 if data[:2] == b"#!" else 0o644))
     for name, data, _perm in files:
         if b"\r" in data:
             sys.exit(f"mkinitramfs: guests/linux file for /{name} has CR line ends")
