@@ -22,13 +22,14 @@
 #include <keel/config.h>
 #include <keel/console_out.h>
 #include <keel/pt.h>
+#include <keel/shm.h>
 #include <keel/spinlock.h>
 #include <keel/vpl011.h>
 #include <keel/vtestdev.h>
 #include <keel/vgic.h>
 #include <keel/vm_load.h>
 
-#define VM_MAX_DEVICES 6
+#define VM_MAX_DEVICES 6   /* pl011, gicd, gicr, test device, doorbell */
 #define VM_UART_INTID  33   /* SPI 1, as on QEMU virt */
 #define VM_INPUT_QUEUE 1024 /* console input keel holds while the guest's UART FIFO is full */
 
@@ -124,6 +125,7 @@ struct vm {
 	struct vm_ram ram[CONFIG_MAX_RAM];	/* ram[0]: the boot region */
 	unsigned nr_maps;
 	struct vm_map maps[VM_MAX_MAPS];	/* mapped by stage2_init after RAM */
+	struct vm_doorbell doorbell;		/* when cfg->nr_peers (include/keel/shm.h) */
 };
 
 extern struct vm vms[KEEL_MAX_VMS];

@@ -4,6 +4,7 @@
  * not return in are left exactly as the guest had them.
  */
 #include <keel/hypercall.h>
+#include <keel/shm.h>
 #include <keel/vm.h>
 
 #define SMCCC_FAST_CALL     BIT(31)
@@ -12,7 +13,7 @@
 #define SMCCC_OWNER_ARCH    0
 #define SMCCC_OWNER_STD     4   /* standard secure services: PSCI */
 #define SMCCC_OWNER_VENDOR_HYP 6
-#define KEEL_NR_CALLS       7
+#define KEEL_NR_CALLS       8
 
 static void arch_call(struct vcpu *v, uint32_t fid, uint64_t a1)
 {
@@ -85,6 +86,9 @@ static void keel_call(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2)
 	case KEEL_HC_YIELD:
 		/* Each physical CPU runs one vCPU in this version: nothing to yield to. */
 		smccc_set_ret(v, SMCCC_SUCCESS);
+		break;
+	case KEEL_HC_DOORBELL:
+		smccc_set_ret(v, shm_doorbell_hypercall(v->vm, a1));
 		break;
 	case KEEL_HC_CALL_COUNT:
 		smccc_set_ret(v, KEEL_NR_CALLS);

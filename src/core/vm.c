@@ -12,6 +12,7 @@
 #include <keel/firmware.h>
 #include <keel/mem.h>
 #include <keel/platform.h>
+#include <keel/shm.h>
 #include <keel/vm.h>
 #include <keel/vm_load.h>
 #include <keel/vmdt.h>
@@ -129,6 +130,11 @@ static void vm_init_devices(struct vm *vm, const struct vm_config *cfg)
 		vtestdev_init(&vm->testdev);
 		vm_add_device(vm, "keel,test-device", cfg->testdev_base, VTESTDEV_SIZE,
 			      testdev_read, testdev_write, &vm->testdev);
+	}
+	if (cfg->nr_peers) {
+		shm_doorbell_init(vm);
+		vm_add_device(vm, "pl061", cfg->doorbell_base, VPL061_SIZE, shm_doorbell_read,
+			      shm_doorbell_write, vm);
 	}
 }
 
@@ -386,7 +392,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 	ret = vm_alloc_ram(vm, err, errlen);
 	if (ret)
 		return ret;
-	ret = stage2_init(vm, mmu_pa_bits(), err, errlen);
+	ret = shm_vm_add_maps(vm, err, errlen);
+	if (!ret)
+		ret = stage2_init(vm, mmu_pa_bits(), err, errlen);
 	if (!ret)
 		ret = vm_load_images(vm, err, errlen);
 	if (ret) {
@@ -438,6 +446,10 @@ static bool vm_restart(struct vm *vm)
 	}
 	if (vm->cfg->has_testdev)
 		vtestdev_init(&vm->testdev);
+	/* Not running: no peer touches its doorbell now (shm_doorbell_ring). Its shared
+	 * regions are left as they are, for its peers' sake (include/keel/shm.h). */
+	if (vm->cfg->nr_peers)
+		shm_doorbell_init(vm);
 	if (vm_load_images(vm, err, sizeof(err))) {
 		klog("vm %s: cannot restart: %s", vm->name, err);
 		return false;
@@ -609,6 +621,8 @@ int vm_mmio_access(struct vm *vm, const struct mmio_device *d, uint64_t ipa, uns
 	spin_unlock(&vm->lock);
 	if (write && d->write == uart_write)
 		vm_console_drain(vm);   /* it may have ended a line: print it without vm->lock */
+	else if (write && d->write == shm_doorbell_write)
+		shm_doorbell_flush(vm); /* rings take the peer's lock: never inside ours */
 	return ret;
 }
 
