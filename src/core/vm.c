@@ -319,6 +319,7 @@ static int vm_build_dtb(struct vm *vm, char *err, size_t errlen)
 	params.gicd_ipa = CONFIG_GICD_BASE;
 	params.gicr_ipa = CONFIG_GICR_BASE;
 	params.gic_maint_intid = p->gic_maint_intid;
+	params.config = shm_config();
 	memcpy(params.timer_intid, p->timer_intid, sizeof(params.timer_intid));
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		params.vcpu_mpidr[i] = vm->vcpus[i].vmpidr & MPIDR_AFF_MASK;

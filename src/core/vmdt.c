@@ -13,8 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define VMDT_PHANDLE_CLK 1u
-#define VMDT_PHANDLE_GIC 2u
 #define VMDT_MAX_CELLS   16
 #define VMDT_NAME_MAX    48
 #define MPIDR_AFF3_MASK  0xff00000000ULL
@@ -306,6 +304,8 @@ int vmdt_build(const struct vmdt_params *p, void *buf, size_t size)
 		vmdt_add_gic(&w, p);
 		vmdt_add_timer(&w, p);
 	}
+	if (!w.err)
+		w.err = vmdt_shm_add(w.fdt, p);
 	w_end(&w);
 	if (!w.err)
 		w.err = fdt_finish(buf);
