@@ -62,7 +62,8 @@ int shm_doorbell_read(void *vm, uint64_t off, unsigned size, uint64_t *val);
 int shm_doorbell_write(void *vm, uint64_t off, unsigned size, uint64_t val);
 /* Not locked: deliver the rings the guest's last writes asked for. */
 void shm_doorbell_flush(struct vm *vm);
-/* KEEL_HC_DOORBELL: ring VM peer_id, which must be a peer of vm. 0 or SMCCC_INVALID_PARAMETER. */
-int64_t shm_doorbell_hypercall(struct vm *vm, uint64_t peer_id);
+/* KEEL_HC_DOORBELL: ring vm's peer number `peer` (the one of lines 2 * peer, 2 * peer + 1).
+ * 0, or SMCCC_INVALID_PARAMETER if it has no such peer. */
+int64_t shm_doorbell_hypercall(struct vm *vm, uint64_t peer);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <keel/abi/hypercall.h>
 #include <keel/config_shm.h>
+#include <keel/nospec.h>
 #include <keel/shm.h>
 #include <keel/vm.h>
 
@@ -89,10 +90,13 @@ void shm_doorbell_flush(struct vm *vm)
 			shm_doorbell_ring(vm, vm->cfg->peers[k]);
 }
 
-int64_t shm_doorbell_hypercall(struct vm *vm, uint64_t peer_id)
+int64_t shm_doorbell_hypercall(struct vm *vm, uint64_t peer)
 {
-	if (peer_id > UINT32_MAX || config_shm_peer_index(vm->cfg, (unsigned)peer_id) < 0)
+	unsigned k;
+
+	if (peer >= vm->cfg->nr_peers)
 		return SMCCC_INVALID_PARAMETER;
-	shm_doorbell_ring(vm, (unsigned)peer_id);
+	k = (unsigned)array_index_nospec(peer, vm->cfg->nr_peers);
+	shm_doorbell_ring(vm, vm->cfg->peers[k]);
 	return SMCCC_SUCCESS;
 }

@@ -1,0 +1,70 @@
+"""Inter-VM shared memory with doorbells (docs/config.md, "Shared memory and doorbells").
+
+Bare-metal VMs (guests/shm) exchange 10,000 messages each way through a 4 KiB region,
+waking on doorbells (PL061 lines and KEEL_HC_DOORBELL); a read-only mapping refuses
+writes and its owner finds its data unchanged; a VM touching a region it was not given
+gets aborts while the others carry on. A Linux VM exchanges 10,000 messages each way with
+a bare-metal VM through guests/linux/tools/keel-shm. Refused configurations name the
+node and the fix."""
+
+import re
+
+import pytest
+
+from keelvm import (CONFIG_ERROR_TIMEOUT, ROOT, TIMEOUT_SCALE, check_config_refused,
+                    check_vm_passed, guest_lines)
+
+MESSAGES = 10000
+EXCHANGE_NOTE = re.compile(rf"^NOTE {MESSAGES} messages each way, (\d+) waits, (\d+) doorbells "
+                           r"heard, (\d+) rung by PL061, (\d+) by hypercall$")
+# (VM, fewest PASS lines, checks that must be among them)
+BARE_METAL = [
+    ("alpha", 9, ("messages-in-order", "messages-taken", "doorbell-rang", "doorbell-both-ways")),
+    ("beta", 9, ("messages-in-order", "messages-taken", "doorbell-rang", "doorbell-both-ways")),
+    ("gamma", 6, ("reader-rang-back", "pattern-unchanged")),
+    ("delta", 14, ("region-read-only", "pattern-read", "write-aborts", "write-last-aborts",
+                   "pattern-kept", "unmapped-read-aborts", "unmapped-write-aborts",
+                   "hypercall-bad-peer")),
+]
+KEEL_SHM_LINES = [
+    re.compile(r"^\(keel\) shared memory ring0: 4 KiB at PA 0x[0-9a-f]+, 2 VM\(s\)$"),
+    re.compile(r"^\(keel\) shared memory ring1: 2048 KiB at PA 0xb0000000, 2 VM\(s\)$"),
+    re.compile(r"^\(keel\) vm delta: shared memory ring1 at IPA 0x90000000, read-only$"),
+]
+
+
+def check_passes(run, lines, vm, names):
+    passes = {t[len("PASS "):] for t in guest_lines(lines, vm) if t.startswith("PASS ")}
+    missing = [n for n in names if n not in passes]
+    if missing:
+        run.fail(f"VM {vm}: no PASS line for {missing}")
+
+
+def test_shm_bare_metal(keel):
+    run = keel("shm.dts", timeout=120 * TIMEOUT_SCALE)
+    lines = run.finish()
+    for vm, min_pass, names in BARE_METAL:
+        check_vm_passed(lines, vm, "shm", min_pass=min_pass, session=run)
+        check_passes(run, lines, vm, names)
+    for vm in ("alpha", "beta"):
+        notes = [m for m in map(EXCHANGE_NOTE.match, guest_lines(lines, vm)) if m]
+        if len(notes) != 1 or int(notes[0].group(2)) == 0:
+            run.fail(f"VM {vm}: no '{MESSAGES} messages each way' note with doorbells heard")
+    for regex in KEEL_SHM_LINES:
+        if not any(regex.match(line) for line in lines):
+            run.fail(f"keel did not say {regex.pattern!r}")
+
+
+# (config, words the error must contain)
+BAD_SHM = [
+    ("bad-shm-outside.dts", (": /ring0: address 0x100000000-0x1001fffff is not wholly in "
+                             "the RAM keel manages", "drop address")),
+    ("bad-shm-unused.dts", ("/ring1: is used by no VM", "map it in a VM with "
+                            "shared-memory = <&ring1 IPA>", "or remove it")),
+]
+
+
+@pytest.mark.parametrize("config, words", BAD_SHM, ids=[c[0].removesuffix(".dts") for c in BAD_SHM])
+def test_shm_config_refused(keel, config, words):
+    run = keel(config, timeout=CONFIG_ERROR_TIMEOUT)
+    check_config_refused(run, list(words))
