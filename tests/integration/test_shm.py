@@ -68,3 +68,29 @@ BAD_SHM = [
 def test_shm_config_refused(keel, config, words):
     run = keel(config, timeout=CONFIG_ERROR_TIMEOUT)
     check_config_refused(run, list(words))
+
+
+LINUX_NOTE = re.compile(rf"^NOTE keel-shm: {MESSAGES} sent and taken, {MESSAGES} received in order, "
+                        r"(\d+) waits, (\d+) doorbells heard, (\d+) rung$")
+
+
+@pytest.mark.linux
+def test_shm_linux_and_bare_metal(keel):
+    """Debian's unmodified kernel reaches the region through /dev/mem and the doorbells
+    through its own gpio-pl061 driver and the GPIO character device."""
+    linux = ROOT / "build" / "linux"
+    if not (linux / "Image").is_file() or not (linux / "initramfs.cpio.gz").is_file():
+        pytest.fail("build/linux/Image or initramfs.cpio.gz not found: run make linux",
+                    pytrace=False)
+    run = keel("linux-shm.dts", timeout=300 * TIMEOUT_SCALE)
+    lines = run.finish()
+    check_vm_passed(lines, "linux", "linux", min_pass=1, session=run)
+    check_passes(run, lines, "linux", ("shm-exchange",))
+    check_vm_passed(lines, "metal", "shm", min_pass=9, session=run)
+    check_passes(run, lines, "metal", BARE_METAL[0][2])
+    texts = guest_lines(lines, "linux")
+    notes = [m for m in map(LINUX_NOTE.match, texts) if m]
+    if len(notes) != 1 or int(notes[0].group(2)) == 0:
+        run.fail(f"Linux: no '{MESSAGES} sent and taken, {MESSAGES} received' note with doorbells")
+    if not any("pl061_gpio 9030000.pl061: PL061 GPIO chip registered" in t for t in texts):
+        run.fail("Linux's gpio-pl061 driver did not register the doorbell PL061")
