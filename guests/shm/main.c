@@ -11,6 +11,11 @@
  *                                     try to write it (must abort, data unchanged), ring
  *                                     back; <ipa> is mapped in other VMs, not in this one:
  *                                     it must abort too
+ *   ping <region> <peer> <n>          bench/run.py: ring <peer> through the PL061 and wait
+ *                                     for its ring back, n times; prints
+ *                                     BENCH doorbell_roundtrip_insns (instructions of every
+ *                                     CPU under -icount shift=0, per round trip)
+ *   pong <region> <peer>              the other side: its IRQ handler rings back at once
  */
 #include "guest/guest.h"
 #include "guest/gic.h"
@@ -220,6 +225,73 @@ static void reader(const char *region, const char *peer, uint64_t unmapped)
 		 (uint64_t)SMCCC_INVALID_PARAMETER);
 }
 
+/* ---------------------------------------------------------------- benchmark */
+
+#define BENCH_WARMUP 100
+#define NS_PER_S     1000000000ULL
+#define PONG_READY   0x706f6e6752454459ULL	/* word 0 of the region: pong's doorbell is set up */
+
+static unsigned pong_peer;
+static volatile uint32_t pong_done;
+
+static void pong_irq(uint32_t intid)
+{
+	if (doorbell_irq(intid))
+		doorbell_ring(pong_peer);	/* from the handler: the round trip's far end */
+}
+
+static void pong(const char *region, const char *peer)
+{
+	struct shm_region r;
+	bool ok;
+	int k;
+
+	if (!setup(region, peer, &r, &k))
+		return;
+	pong_peer = (unsigned)k;
+	irq_set_handler(pong_irq);
+	irq_enable();
+	/* A ring before its PL061 was set up would be lost: ping waits for this first. */
+	words(&r)[0] = PONG_READY;
+	shm_barrier();
+	doorbell_ring(pong_peer);
+	/* Rings back until the peer powers off: this VM ends with the machine. */
+	irq_wait_flag(&pong_done, ~0ULL, &ok);
+}
+
+static void ping(const char *region, const char *peer, uint64_t n)
+{
+	struct shm_region r;
+	uint64_t start = 0, ticks;
+	__int128 tenths;
+	int k;
+
+	if (!setup(region, peer, &r, &k))
+		return;
+	/* Flag, then ring: if the flag is not there yet, the ring comes after this VM's PL061
+	 * is set up. No spinning: under -icount a spinning CPU can starve the other one. */
+	if (words(&r)[0] != PONG_READY && !doorbell_wait(WAIT_US)) {
+		checkf("doorbell-roundtrip", false, "%s never said it was ready", peer);
+		return;
+	}
+	for (uint64_t i = 0; i < BENCH_WARMUP + n; i++) {
+		if (i == BENCH_WARMUP)
+			start = timer_count();
+		doorbell_ring((unsigned)k);
+		if (!doorbell_wait(WAIT_US)) {
+			checkf("doorbell-roundtrip", false, "no ring back in round trip %lu",
+			       (unsigned long)i);
+			return;
+		}
+	}
+	ticks = timer_count() - start;
+	check("doorbell-roundtrip", true);
+	tenths = ((__int128)ticks * 10 * NS_PER_S + (__int128)timer_freq() * n / 2) /
+		 ((__int128)timer_freq() * n);
+	printf("BENCH doorbell_roundtrip_insns %lu.%lu\n", (unsigned long)(tenths / 10),
+	       (unsigned long)(tenths % 10));
+}
+
 void guest_main(void)
 {
 	parse_bootargs();
@@ -229,6 +301,10 @@ void guest_main(void)
 		owner(argv[1], argv[2]);
 	else if (argc == 4 && dt_streq(argv[0], "reader"))
 		reader(argv[1], argv[2], parse_number(argv[3]));
+	else if (argc == 4 && dt_streq(argv[0], "ping"))
+		ping(argv[1], argv[2], parse_number(argv[3]));
+	else if (argc == 3 && dt_streq(argv[0], "pong"))
+		pong(argv[1], argv[2]);
 	else
-		checkf("role", false, "bootargs must be exchange/owner/reader ...: %u words", argc);
+		checkf("role", false, "bootargs must be exchange/owner/reader/ping/pong ...: %u words", argc);
 }
