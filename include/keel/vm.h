@@ -9,7 +9,9 @@
  * only moves when the vCPU starts or stops.
  *
  * Locking: vm->lock protects vm->state, every vcpu->power of the VM and the
- * emulated devices. A vCPU's registers are touched only by the physical CPU
+ * emulated devices. No code holds two VMs' locks at once: a doorbell ring is
+ * recorded under the ringer's lock and delivered under the peer's alone
+ * (include/keel/shm.h). A vCPU's registers are touched only by the physical CPU
  * it is pinned to, except while it is powered off (then by the CPU_ON caller,
  * under vm->lock).
  */
