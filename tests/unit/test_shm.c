@@ -21,6 +21,8 @@
 #include <keel/vmdt.h>
 #include <libfdt.h>
 
+#include "../../guests/lib/include/guest/shm_ring.h"
+
 #define FIXTURES "tests/unit/configs/"
 #define NR_PCPUS 8
 #define IPA_BITS 40
@@ -274,6 +276,61 @@ static void test_dt_without_config(void **state)
 	assert_true(fdt_path_offset(dtb, "/pl061@9030000") < 0);
 }
 
+/* ------------------------------------------------------------ the guests' message ring */
+
+static void test_ring_flow(void **state)
+{
+	static uint64_t region[4096 / 8];
+	struct shm_ring tx, rx;
+	uint64_t seq = 0, sent = 0, got = 0;
+
+	memset(region, 0, sizeof(region));
+	shm_ring_open(&tx, (uintptr_t)region, sizeof(region), 1);
+	shm_ring_open(&rx, (uintptr_t)region, sizeof(region), 1);	/* the peer's view */
+	assert_int_equal(tx.nslots, 30);	/* (2048 - 128) / 64 */
+	assert_ptr_equal(tx.base, region + 2048 / 8);
+	assert_int_equal(shm_ring_recv(&rx, 1, &seq), 0);
+	/* Many times round the ring, in bursts that fill it. */
+	while (got < 1000) {
+		while (shm_ring_send(&tx))
+			sent++;
+		assert_int_equal(shm_ring_head(&tx) - shm_ring_tail(&tx), tx.nslots);
+		for (int i = 0; i < 7 && got < sent; i++) {
+			assert_int_equal(shm_ring_recv(&rx, got + 1, &seq), 1);
+			got++;
+		}
+	}
+	assert_int_equal(shm_ring_tail(&tx), got);
+	/* Side 0's ring, the other half, is untouched. */
+	for (unsigned i = 0; i < 2048 / 8; i++)
+		assert_int_equal(region[i], 0);
+}
+
+static void test_ring_refuses_bad_messages(void **state)
+{
+	static uint64_t region[4096 / 8];
+	struct shm_ring tx, rx;
+	uint64_t seq = 0;
+
+	memset(region, 0, sizeof(region));
+	shm_ring_open(&tx, (uintptr_t)region, sizeof(region), 0);
+	shm_ring_open(&rx, (uintptr_t)region, sizeof(region), 0);
+	assert_true(shm_ring_send(&tx));
+	assert_true(shm_ring_send(&tx));
+	assert_true(shm_ring_send(&tx));
+	assert_int_equal(shm_ring_recv(&rx, 1, &seq), 1);
+	shm_ring_slot(&tx, 2)[3] ^= 1;			/* content */
+	assert_int_equal(shm_ring_recv(&rx, 2, &seq), -1);
+	assert_int_equal(seq, 2);
+	assert_int_equal(shm_ring_recv(&rx, 4, &seq), -1);	/* order: 3 where 4 was due */
+	assert_int_equal(seq, 3);
+	/* A message of the other direction's content is wrong here. */
+	shm_ring_open(&rx, (uintptr_t)region, sizeof(region), 0);
+	rx.producer = 1;
+	assert_true(shm_ring_send(&tx));
+	assert_int_equal(shm_ring_recv(&rx, 4, &seq), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +341,8 @@ int main(void)
 		cmocka_unit_test(test_dt_regions),
 		cmocka_unit_test(test_dt_doorbell),
 		cmocka_unit_test(test_dt_without_config),
+		cmocka_unit_test(test_ring_flow),
+		cmocka_unit_test(test_ring_refuses_bad_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
