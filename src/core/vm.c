@@ -420,6 +420,7 @@ void vm_start(struct vm *vm)
 
 	spin_lock(&vm->lock);
 	vm->state = VM_RUNNING;
+	vm->restart_pending = false;
 	vm->cntvoff = arch_counter_now();
 	/* The kernel's entry point, with x0 the device tree's address (booting.rst). */
 	vcpu_reset(v, vm->ram[0].ipa + vm->load.kernel_off, vm->ram[0].ipa + vm->load.dtb_off);
@@ -428,18 +429,26 @@ void vm_start(struct vm *vm)
 	cpu_assign(v->pcpu, v);
 }
 
+/* A restart that cannot happen: the VM stays stopped, for good. */
+static bool vm_restart_abandon(struct vm *vm)
+{
+	spin_lock(&vm->lock);
+	vm->restart_pending = false;
+	spin_unlock(&vm->lock);
+	return false;
+}
+
 static bool vm_restart(struct vm *vm)
 {
 	char err[256];
 
-	vm->restart_pending = false;
 	vpl011_init(&vm->uart, vm_console_emit, vm);
 	vm->uart_irq_line = false;
 	vm->uart_shown = 0;
 	vm->input_head = vm->input_count = 0;
 	if (vm_init_vgic(vm)) {
 		klog("vm %s: cannot restart: its virtual GIC does not reset", vm->name);
-		return false;
+		return vm_restart_abandon(vm);
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].power = VCPU_OFF; /* vm_start powers on vCPU 0; the guest starts the rest */
@@ -453,7 +462,7 @@ static bool vm_restart(struct vm *vm)
 		shm_doorbell_init(vm);
 	if (vm_load_images(vm, err, sizeof(err))) {
 		klog("vm %s: cannot restart: %s", vm->name, err);
-		return false;
+		return vm_restart_abandon(vm);
 	}
 	/* Its previous run's translations (tagged with its VMID) must not survive into the next. */
 	stage2_tlb_inval_vm(vm);
@@ -484,8 +493,13 @@ static void vm_finished(struct vm *vm)
 	if (vm->restart_pending && vm_restart(vm))
 		return;
 	klog("vm %s: halted", vm->name);
-	for (unsigned i = 0; i < nr_vms; i++)
-		all = all && __atomic_load_n(&vms[i].state, __ATOMIC_ACQUIRE) == VM_STOPPED;
+	/* One VM lock at a time. A VM being rebuilt for a restart is STOPPED with
+	 * restart_pending still set (vm_start clears it): it has not stopped for good. */
+	for (unsigned i = 0; i < nr_vms && all; i++) {
+		spin_lock(&vms[i].lock);
+		all = vms[i].state == VM_STOPPED && !vms[i].restart_pending;
+		spin_unlock(&vms[i].lock);
+	}
 	if (!all)
 		return;
 	if (keel_poweroff_when_idle) {
