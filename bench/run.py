@@ -203,10 +203,11 @@ def main():
         figures.update(more)
         failures += more_failures
         wanted = FIGURES
-        print(f"command: {boot_db.command()}")
     for name in wanted:
         print(f"{name} {figures[name]}" if name in figures else f"{name} MISSING")
     print(f"command: {boot.command()}")
+    if wanted is FIGURES:
+        print(f"command: {boot_db.command()}  # {', '.join(DOORBELL_FIGURES)}")
     print(f"log: {os.path.relpath(LOG, Path.cwd())}")
     missing = [name for name in wanted if name not in figures]
     if error or missing:

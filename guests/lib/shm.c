@@ -4,15 +4,18 @@
 #include "guest/guest.h"
 #include "guest/gic.h"
 #include "guest/shm.h"
+#include "guest/timer.h"
 
 #define VM_MODEL_PREFIX "keel VM "
 #define LINE_NAMES_MAX  8
+#define CNTV_CTL_ENABLE (1u << 0)
 
 static uint64_t db_base;
 static unsigned db_nr_lines;
 static const char *db_line[LINE_NAMES_MAX];
 static volatile uint32_t db_rung;	/* PL061 input lines that latched an edge */
 static volatile uint64_t db_count;
+static unsigned db_timer_intid;		/* the virtual timer: doorbell_wait's time limit */
 
 const char *shm_vm_name(void)
 {
@@ -92,7 +95,8 @@ static uint32_t pl061_read(unsigned reg)
 
 static void doorbell_handler(uint32_t intid)
 {
-	doorbell_irq(intid);
+	if (!doorbell_irq(intid) && db_timer_intid && intid == db_timer_intid)
+		write_sysreg(cntv_ctl_el0, 0);	/* the wait's time is up: it sees the counter */
 }
 
 bool doorbell_irq(uint32_t intid)
@@ -136,6 +140,8 @@ bool doorbell_init(void)
 	irq_set_handler(doorbell_handler);
 	gic_irq_set_edge(DOORBELL_INTID, false);	/* the PL061's GPIOINTR is a level */
 	gic_irq_enable(DOORBELL_INTID);
+	if (timer_dt_virt_intid(&db_timer_intid))
+		gic_irq_enable(db_timer_intid);
 	irq_enable();
 	return true;
 }
@@ -168,9 +174,16 @@ uint32_t doorbell_wait(uint64_t timeout_us)
 	uint32_t got, peers = 0;
 	bool ok;
 
-	if (!db_rung)
+	if (!db_rung) {
+		/* The virtual timer ends the WFI at the deadline if no ring does. */
+		if (db_timer_intid) {
+			write_sysreg(cntv_cval_el0, deadline);
+			write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+		}
 		(void)irq_wait_flag(&db_rung, deadline, &ok);
+	}
 	irq_disable();
+	write_sysreg(cntv_ctl_el0, 0);
 	got = db_rung;
 	db_rung = 0;
 	irq_enable();

@@ -25,8 +25,7 @@
 const char guest_name[] = "shm";
 
 #define MAX_WORDS     6
-/* A peer that rings nothing for 20 s has stalled (the wait ends at the next interrupt
- * after that: with none, the test's own timeout reports it). */
+/* A peer that rings nothing for 20 s has stalled. */
 #define WAIT_US       20000000ULL
 #define PATTERN_WORDS 64
 #define PATTERN(i)    (0x5ba7e0000000ULL + (i) * 0x10001ULL)

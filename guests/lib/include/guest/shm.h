@@ -56,7 +56,7 @@ int64_t doorbell_ring_hvc(uint64_t vm_id);
 bool doorbell_irq(uint32_t intid);
 /*
  * Peers (a bit per peer index) that rang since the last call, waiting up to timeout_us
- * for at least one; 0 on timeout. Rings are counted, not only flagged: doorbell_count().
+ * for at least one (in WFI; the virtual timer ends the wait); 0 on timeout. Rings are counted, not only flagged: doorbell_count().
  */
 uint32_t doorbell_wait(uint64_t timeout_us);
 uint64_t doorbell_count(void);
