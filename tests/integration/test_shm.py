@@ -77,6 +77,8 @@ def test_shm_bare_metal(keel):
 BAD_SHM = [
     ("bad-shm-outside.dts", (": /ring0: address 0x100000000-0x1001fffff is not wholly in "
                              "the RAM keel manages", "drop address")),
+    ("bad-shm-taken.dts", (": /ring0: address 0x48000000-0x481fffff is not free", "a boot module",
+                           "move it to free RAM or drop address")),
     ("bad-shm-unused.dts", ("/ring1: is used by no VM", "map it in a VM with "
                             "shared-memory = <&ring1 IPA>", "or remove it")),
 ]
