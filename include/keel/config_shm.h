@@ -46,4 +46,12 @@ must_check int config_shm_finish(const struct config_shm_ctx *c, struct keel_con
 /* Index k of VM peer_id among vm's peers (its lines 2k and 2k + 1), or -1. */
 int config_shm_peer_index(const struct vm_config *vm, unsigned peer_id);
 
+/*
+ * The doorbell wiring: VM `from` (an id of cfg) rings its peer number k. The VM it rings
+ * and the input line there (2j + 1, j being `from`'s index among that VM's peers) into
+ * *to and *line; false if `from` has no peer k.
+ */
+must_check bool config_shm_ring_target(const struct keel_config *cfg, unsigned from, unsigned k,
+				       unsigned *to, unsigned *line);
+
 #endif

@@ -469,3 +469,22 @@ int config_shm_peer_index(const struct vm_config *vm, unsigned peer_id)
 			return (int)k;
 	return -1;
 }
+
+bool config_shm_ring_target(const struct keel_config *cfg, unsigned from, unsigned k,
+			    unsigned *to, unsigned *line)
+{
+	const struct vm_config *vm;
+	int j;
+
+	if (from >= cfg->nr_vms)
+		return false;
+	vm = &cfg->vms[from];
+	if (k >= vm->nr_peers || vm->peers[k] >= cfg->nr_vms)
+		return false;
+	j = config_shm_peer_index(&cfg->vms[vm->peers[k]], from);
+	if (j < 0)
+		return false;	/* peers are mutual by construction */
+	*to = vm->peers[k];
+	*line = 2u * (unsigned)j + 1u;
+	return true;
+}

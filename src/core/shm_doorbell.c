@@ -59,24 +59,23 @@ int shm_doorbell_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 }
 
 /*
- * Not locked by the caller: pulse the input line of `from` in VM peer_id, under the peer's
- * lock only. A VM that is not running gets nothing: its vGIC and PL061 may be being reset.
+ * Not locked by the caller: ring `from`'s peer number k, pulsing the input line the
+ * wiring gives (config_shm_ring_target) under the peer's lock only. A VM that is not
+ * running gets nothing: its vGIC and PL061 may be being reset.
  */
-static void shm_doorbell_ring(struct vm *from, unsigned peer_id)
+static void shm_doorbell_ring(struct vm *from, unsigned k)
 {
+	const struct keel_config *cfg = shm_config();
+	unsigned to, line;
 	struct vm *peer;
-	int j;
 
-	if (peer_id >= nr_vms)
+	if (!cfg || !config_shm_ring_target(cfg, from->id, k, &to, &line) || to >= nr_vms)
 		return;
-	peer = &vms[peer_id];
-	j = config_shm_peer_index(peer->cfg, from->id);
-	if (j < 0)
-		return;	/* the configuration makes peers mutual */
+	peer = &vms[to];
 	spin_lock(&peer->lock);
 	if (peer->state == VM_RUNNING &&
-	    !vpl061_set_input(&peer->doorbell.gpio, SHM_LINE_FROM((unsigned)j), true) &&
-	    !vpl061_set_input(&peer->doorbell.gpio, SHM_LINE_FROM((unsigned)j), false))
+	    !vpl061_set_input(&peer->doorbell.gpio, line, true) &&
+	    !vpl061_set_input(&peer->doorbell.gpio, line, false))
 		shm_doorbell_irq_update(peer);
 	spin_unlock(&peer->lock);
 }
@@ -87,16 +86,13 @@ void shm_doorbell_flush(struct vm *vm)
 
 	for (unsigned k = 0; pending && k < vm->cfg->nr_peers; k++)
 		if (pending & BIT(k))
-			shm_doorbell_ring(vm, vm->cfg->peers[k]);
+			shm_doorbell_ring(vm, k);
 }
 
 int64_t shm_doorbell_hypercall(struct vm *vm, uint64_t peer)
 {
-	unsigned k;
-
 	if (peer >= vm->cfg->nr_peers)
 		return SMCCC_INVALID_PARAMETER;
-	k = (unsigned)array_index_nospec(peer, vm->cfg->nr_peers);
-	shm_doorbell_ring(vm, vm->cfg->peers[k]);
+	shm_doorbell_ring(vm, (unsigned)array_index_nospec(peer, vm->cfg->nr_peers));
 	return SMCCC_SUCCESS;
 }

@@ -110,6 +110,31 @@ static void test_peers_and_doorbells(void **state)
 	assert_int_equal(config_shm_peer_index(a, 7), -1);
 }
 
+/* Every ring reaches the right VM on the input line named after the ringer. */
+static void test_ring_wiring(void **state)
+{
+	/* (from, peer number) -> (VM rung, its input line): alpha 0, beta 1, gamma 2. */
+	static const unsigned wires[][4] = {
+		{ 0, 0, 1, 1 }, { 0, 1, 2, 1 },	/* alpha: beta hears it on from-alpha (1) */
+		{ 1, 0, 0, 1 }, { 1, 1, 2, 3 },	/* beta is gamma's peer 1: line 3 */
+		{ 2, 0, 0, 3 }, { 2, 1, 1, 3 },	/* gamma is alpha's and beta's peer 1 */
+	};
+	unsigned to = 99, line = 99;
+
+	if (parse("shm-good"))
+		fail_msg("%s", err);
+	for (size_t i = 0; i < sizeof(wires) / sizeof(wires[0]); i++) {
+		assert_true(config_shm_ring_target(&cfg, wires[i][0], wires[i][1], &to, &line));
+		assert_int_equal(to, wires[i][2]);
+		assert_int_equal(line, wires[i][3]);
+		/* The input line is the one the rung VM's device tree calls from-<ringer>. */
+		assert_int_equal(line, SHM_LINE_FROM(config_shm_peer_index(&cfg.vms[to], wires[i][0])));
+	}
+	assert_false(config_shm_ring_target(&cfg, 0, 2, &to, &line));	/* no peer 2 */
+	assert_false(config_shm_ring_target(&cfg, 3, 0, &to, &line));	/* no VM 3 */
+	assert_false(config_shm_ring_target(&cfg, 0, UINT32_MAX, &to, &line));
+}
+
 static void test_no_shm_no_peers(void **state)
 {
 	size_t size;
@@ -336,6 +361,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_regions_and_maps),
 		cmocka_unit_test(test_peers_and_doorbells),
+		cmocka_unit_test(test_ring_wiring),
 		cmocka_unit_test(test_no_shm_no_peers),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_dt_regions),
