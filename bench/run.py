@@ -38,7 +38,7 @@ import keelboot  # noqa: E402
 
 MAIN_FIGURES = ("hvc_roundtrip_insns", "mmio_read_insns", "gicd_read_insns",
                 "virq_inject_eoi_insns", "timer_irq_latency_insns", "timer_irq_latency_wfi_insns",
-                "vipi_roundtrip_insns")
+                "vipi_roundtrip_insns", "ptirq_latency_insns")
 DOORBELL_FIGURES = ("doorbell_roundtrip_insns",)
 FIGURES = MAIN_FIGURES + DOORBELL_FIGURES
 BENCH_LINE = re.compile(r"^(?:\[[^\]]+\] )?BENCH (\S+) (\d+(?:\.\d+)?)$")
@@ -69,6 +69,7 @@ BENCH_CONFIG = """\
 		cpu-affinity = <0 1>;
 		kernel = "bench.bin";
 		test-device = <0x0 0x0a000000>;
+		passthrough = "/pl061@9030000";	/* ptirq_latency_insns */
 	};
 };
 """

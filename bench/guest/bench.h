@@ -29,6 +29,15 @@ uint64_t bench_sgi_loop(uint64_t iterations, uint64_t sgi1r);
 extern const char bench_vectors[];
 void bench_irq(uint32_t intid);
 
+/*
+ * Trace mode (main.c), for bench/exit_trace.py: with bootargs "bench-trace" every loop
+ * and sample count is BENCH_TRACE_ITERATIONS instead (the figures printed then mean
+ * nothing), and the guest waits for a key on its console before the first loop, so the
+ * tool can switch QEMU's instruction trace on after keel's boot.
+ */
+#define BENCH_TRACE_ITERATIONS	4ULL
+uint64_t bench_iters(uint64_t n);
+
 /* Tenths of an instruction per iteration for `ticks` minus `base` ticks. */
 int64_t bench_tenths(uint64_t ticks, uint64_t base, uint64_t iterations);
 /* BENCH <name> <n.n>: the line bench/run.py collects. */
@@ -46,5 +55,7 @@ void bench_virq_self(void);
 void bench_virq_ipi(void);
 unsigned bench_vtimer_intid(void);
 void bench_timer(unsigned vtimer_intid);
+/* ptirq.c: ptirq_latency_insns, on vCPU 0 while CPU 1 executes nothing. */
+void bench_ptirq(void);
 
 #endif

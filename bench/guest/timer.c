@@ -57,8 +57,9 @@ static bool handler_ns(const uint64_t *v, uint64_t period, uint64_t *ns)
 static bool measure(const char *figure, bool wfi, unsigned intid, uint64_t period)
 {
 	uint64_t out[TIMER_READS + 1], sum = 0, min = ~0ULL, max = 0, ns, cval, lat;
+	uint64_t warmup = bench_iters(TIMER_WARMUP), samples = bench_iters(TIMER_SAMPLES);
 
-	for (uint64_t n = 0; n < TIMER_WARMUP + TIMER_SAMPLES; n++) {
+	for (uint64_t n = 0; n < warmup + samples; n++) {
 		cval = timer_count() + TIMER_LEAD_TICKS;
 		bench_timer_take(cval, wfi, out);
 		if (out[TIMER_OUT_IAR] == TIMER_NO_IRQ)
@@ -74,7 +75,7 @@ static bool measure(const char *figure, bool wfi, unsigned intid, uint64_t perio
 				      (unsigned long)n, (unsigned long)out[0],
 				      (unsigned long)out[TIMER_READS - 1], (unsigned long)period,
 				      (unsigned long)cval);
-		if (n < TIMER_WARMUP)
+		if (n < warmup)
 			continue;
 		lat = ns - cval * period;
 		sum += lat;
@@ -82,9 +83,9 @@ static bool measure(const char *figure, bool wfi, unsigned intid, uint64_t perio
 		max = lat > max ? lat : max;
 	}
 	printf("NOTE bench: %s min %lu max %lu (%lu interrupts)\n", figure, (unsigned long)min,
-	       (unsigned long)max, (unsigned long)TIMER_SAMPLES);
+	       (unsigned long)max, (unsigned long)samples);
 	check(figure, true);
-	bench_print(figure, (int64_t)((sum * 10 + TIMER_SAMPLES / 2) / TIMER_SAMPLES));
+	bench_print(figure, (int64_t)((sum * 10 + samples / 2) / samples));
 	return true;
 }
 

@@ -110,22 +110,22 @@ static void measure_inject_eoi(void)
 
 	gic_irq_enable(SGI_SELF);
 	irq_enable();
-	(void)bench_sgi_loop(WARMUP_ITERATIONS, sgi);
+	(void)bench_sgi_loop(bench_iters(WARMUP_ITERATIONS), sgi);
 	irq_disable();
-	nop = bench_nop_loop(SELF_ITERATIONS);
+	nop = bench_nop_loop(bench_iters(SELF_ITERATIONS));
 	self_taken = 0;
 	irq_enable();
-	loop = bench_sgi_loop(SELF_ITERATIONS, sgi);
+	loop = bench_sgi_loop(bench_iters(SELF_ITERATIONS), sgi);
 	irq_disable();
 	taken = self_taken;
 	gic_irq_disable(SGI_SELF);
 
 	printf("NOTE bench: ticks nop %lu self-sgi %lu (%lu iterations)\n", (unsigned long)nop,
-	       (unsigned long)loop, (unsigned long)SELF_ITERATIONS);
-	if (checkf("virq-inject-eoi", taken == SELF_ITERATIONS && stray == 0,
+	       (unsigned long)loop, (unsigned long)bench_iters(SELF_ITERATIONS));
+	if (checkf("virq-inject-eoi", taken == bench_iters(SELF_ITERATIONS) && stray == 0,
 		   "%u of %lu self-SGIs taken in the loop, %u stray interrupts (last INTID %u)",
-		   taken, (unsigned long)SELF_ITERATIONS, stray, stray_intid))
-		bench_print("virq_inject_eoi_insns", bench_tenths(loop, nop, SELF_ITERATIONS));
+		   taken, (unsigned long)bench_iters(SELF_ITERATIONS), stray, stray_intid))
+		bench_print("virq_inject_eoi_insns", bench_tenths(loop, nop, bench_iters(SELF_ITERATIONS)));
 }
 
 /* ---------------------------------------------------------------- IPI round trip */
@@ -190,9 +190,9 @@ static void measure_ipi_roundtrip(void)
 	pong = 0;
 	on = cpu_start(1, secondary, 0);
 	ready = on == PSCI_SUCCESS && wait_pong(deadline);
-	if (ready && roundtrips(WARMUP_ITERATIONS, ping, deadline)) {
+	if (ready && roundtrips(bench_iters(WARMUP_ITERATIONS), ping, deadline)) {
 		start = timer_count();
-		ok = roundtrips(IPI_ITERATIONS, ping, deadline);
+		ok = roundtrips(bench_iters(IPI_ITERATIONS), ping, deadline);
 		end = timer_count();
 	}
 	if (on == PSCI_SUCCESS)
@@ -202,13 +202,13 @@ static void measure_ipi_roundtrip(void)
 	gic_irq_disable(vtimer_intid);
 
 	printf("NOTE bench: ticks ipi %lu (%lu round trips)\n", (unsigned long)(end - start),
-	       (unsigned long)IPI_ITERATIONS);
+	       (unsigned long)bench_iters(IPI_ITERATIONS));
 	if (checkf("vipi-roundtrip", ok && stray == 0,
 		   "CPU_ON %ld, vCPU 1 %s, %s, %u stray interrupts (last INTID %u)", (long)on,
 		   sec_init_failed ? "failed gic_cpu_init" : ready ? "ready" : "never ready",
 		   timed_out ? "watchdog fired" : ok ? "all replies seen" : "a reply missing",
 		   stray, stray_intid))
-		bench_print("vipi_roundtrip_insns", bench_tenths(end - start, 0, IPI_ITERATIONS));
+		bench_print("vipi_roundtrip_insns", bench_tenths(end - start, 0, bench_iters(IPI_ITERATIONS)));
 }
 
 void bench_virq_self(void)

@@ -136,12 +136,18 @@ static void check_nonzero_imm(void)
 	check_eq("smc-imm1", x0, (uint64_t)SMCCC_NOT_SUPPORTED);
 }
 
-static void check_regs(const char *c, void (*probe)(uint32_t, uint64_t[31]))
+/*
+ * kind names the exit path: KEEL_HC_VERSION is answered on keel's HVC fast path (only x0-x18
+ * and x30 saved), PSCI_VERSION on the full one; both must leave x4-x30 as they were.
+ */
+static void check_regs_of(const char *c, void (*probe)(uint32_t, uint64_t[31]), uint32_t fid,
+			  const char *kind)
 {
 	uint64_t out[31];
 	int bad_main = -1, bad_tmp = -1;
+	char what[48];
 
-	probe(KEEL_HC_VERSION, out);
+	probe(fid, out);
 	for (int n = 4; n <= 30; n++) {
 		if (out[n] == REG_PATTERN(n))
 			continue;
@@ -152,10 +158,18 @@ static void check_regs(const char *c, void (*probe)(uint32_t, uint64_t[31]))
 			bad_main = n;
 		}
 	}
-	checkf(cname(c, "preserves-x4-x7-x18-x30"), bad_main < 0, "x%d = 0x%lx",
+	snprintf(what, sizeof(what), "%spreserves-x4-x7-x18-x30", kind);
+	checkf(cname(c, what), bad_main < 0, "x%d = 0x%lx",
 	       bad_main, bad_main < 0 ? 0UL : (unsigned long)out[bad_main]);
-	checkf(cname(c, "preserves-x8-x17"), bad_tmp < 0, "x%d = 0x%lx",
+	snprintf(what, sizeof(what), "%spreserves-x8-x17", kind);
+	checkf(cname(c, what), bad_tmp < 0, "x%d = 0x%lx",
 	       bad_tmp, bad_tmp < 0 ? 0UL : (unsigned long)out[bad_tmp]);
+}
+
+static void check_regs(const char *c, void (*probe)(uint32_t, uint64_t[31]))
+{
+	check_regs_of(c, probe, KEEL_HC_VERSION, "");
+	check_regs_of(c, probe, PSCI_VERSION, "psci-");
 }
 
 void guest_main(void)

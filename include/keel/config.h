@@ -36,6 +36,8 @@
 #define CONFIG_STR_MAX      64
 #define CONFIG_BOOTARGS_MAX 512
 #define CONFIG_MAX_RAM      8	/* memory regions per VM */
+#define PASSTHROUGH_MAX_DEVICES 8	/* passed-through devices per VM */
+#define PASSTHROUGH_PATH_MAX    128	/* a boot device tree path, with its NUL */
 
 #define CONFIG_DEFAULT_UART 0x09000000ULL
 #define CONFIG_DEVICE_SIZE  PAGE_SIZE	/* every emulated device window */
@@ -104,6 +106,12 @@ struct vm_config {
 	unsigned peers[CONFIG_MAX_PEERS];	/* their ids, ascending: peer k owns lines 2k, 2k+1 */
 	bool doorbell_given;			/* the doorbell property was there */
 	uint64_t doorbell_base;			/* emulated PL061 (IPA), when nr_peers > 0 */
+	/* passthrough: boot device tree paths (each starts with '/', unique in this VM);
+	 * passthrough_ipa[i]: where its first reg range starts in the VM, 0: IPA = PA.
+	 * Resolved and checked against the boot device tree by passthrough_resolve(). */
+	unsigned nr_passthrough;
+	char passthrough[PASSTHROUGH_MAX_DEVICES][PASSTHROUGH_PATH_MAX];
+	uint64_t passthrough_ipa[PASSTHROUGH_MAX_DEVICES];
 };
 
 struct keel_config {
@@ -122,5 +130,13 @@ struct keel_config {
  */
 must_check int config_parse(const void *fdt, size_t fdt_size, const char *file, unsigned nr_pcpus,
 			    unsigned max_ipa_bits, struct keel_config *out, char *err, size_t errlen);
+
+/*
+ * The passthrough and passthrough-ipa properties of the VM node at node (src/core/
+ * config_passthrough.c, called by config_parse; ac: the root's #address-cells). On failure
+ * returns a negative KE_* and writes "<problem>; <fix>" to msg.
+ */
+must_check int config_parse_passthrough(const void *fdt, int node, unsigned ac,
+					struct vm_config *vm, char *msg, size_t msglen);
 
 #endif

@@ -76,6 +76,7 @@ struct platform {
 	/* /chosen children compatible "multiboot,module", named by "keel,name" */
 	unsigned nr_modules;
 	struct boot_module modules[PLATFORM_MAX_MODULES];
+	const void *fdt;	/* the boot device tree itself (set by keel's boot, not parsed) */
 };
 
 /*

@@ -107,8 +107,20 @@
  *    deactivated, as for any active linked interrupt).
  *  - ICACTIVER: virtual inactive, and the physical one deactivated unless
  *    the latch is still set (KVM does the same: the write acts on both).
- *  - ICFGR: read-only, level (the timers' outputs are levels; writable PPI
- *    configuration is IMPLEMENTATION DEFINED).
+ *  - ICFGR: read-only: level for a PPI (the timers' outputs are levels;
+ *    writable PPI configuration is IMPLEMENTATION DEFINED), the physical
+ *    trigger for an SPI (vgic_link_hw_spi: the device tree's, which keel
+ *    programs in the physical GICD_ICFGR). Writes are ignored.
+ * A linked SPI (a passed-through device's, vgic_link_hw_spi) also has a
+ * physical route and enable that follow the virtual ones: whenever the guest
+ * changes its GICD_IROUTER target or its enable (ISENABLER/ICENABLER), the
+ * model calls hw_spi_config with the pINTID, the new target (a vCPU index, or
+ * VGIC_VCPU_NONE for a route naming none) and the enable, so keel routes the
+ * physical SPI to the physical CPU of that vCPU and enables or disables it.
+ * An active SPI stays listed for the vCPU that acknowledged it (the physical
+ * one is active there too); only its next firing goes to the new target.
+ * vgic_hw_spi_get() reads that state (for keel to program the hardware when
+ * the VM starts, and to keep an injection not yet taken when it stops).
  *
  * Kicks. Every call that can make an interrupt deliverable reports in
  * *kick (may be NULL) a bitmask of vCPU indices (bit i = vCPU i) that must
@@ -209,19 +221,28 @@ struct vgic_cpu {
 	bool processor_sleep;  /* GICR_WAKER.ProcessorSleep */
 };
 
+/*
+ * What the model asks of keel for hardware-linked interrupts (either may be NULL):
+ * deactivate is the hw_deactivate callback, spi_config the hw_spi_config one (above).
+ */
+struct vgic_hw_ops {
+	void (*deactivate)(void *ctx, unsigned vcpu, uint32_t pintid);
+	void (*spi_config)(void *ctx, uint32_t pintid, unsigned vcpu, bool enabled);
+};
+
 struct vgic {
 	unsigned nr_vcpus;
 	uint32_t ctlr;                     /* GICD_CTLR EnableGrp0/1 */
 	struct vgic_cpu cpu[VGIC_MAX_VCPUS];
 	struct vgic_irq spi[VGIC_NR_SPIS];
 	uint64_t irouter[VGIC_NR_SPIS];
-	void (*hw_deactivate)(void *ctx, unsigned vcpu, uint32_t pintid);
+	const struct vgic_hw_ops *hw;      /* keel's side of hardware links, or NULL */
 	void *hw_ctx;
 };
 
 /*
  * Reset state for nr_vcpus (1..VGIC_MAX_VCPUS) vCPUs; KE_INVAL otherwise.
- * Clears hardware links and the hw_deactivate callback.
+ * Clears hardware links and keel's callbacks (vgic_set_hw_ops).
  */
 must_check int vgic_init(struct vgic *g, unsigned nr_vcpus);
 
@@ -265,8 +286,23 @@ must_check int vgic_sgi_generate(struct vgic *g, unsigned src_vcpu, uint64_t val
  */
 must_check int vgic_link_hw(struct vgic *g, unsigned vcpu, unsigned intid, uint32_t pintid);
 must_check int vgic_unlink_hw(struct vgic *g, unsigned vcpu, unsigned intid);
-void vgic_set_hw_deactivate(struct vgic *g, void (*fn)(void *ctx, unsigned vcpu, uint32_t pintid),
-			    void *ctx);
+/* keel's hw_deactivate and hw_spi_config callbacks (ops may be NULL), called with ctx. */
+void vgic_set_hw_ops(struct vgic *g, const struct vgic_hw_ops *ops, void *ctx);
+/*
+ * Link virtual SPI intid (VGIC_NR_PRIVATE..VGIC_NR_IRQS-1) to physical SPI pintid
+ * (32..1019) with its trigger (edge: rising edge, else level); ICFGR then reads
+ * that trigger. KE_INVAL for anything else.
+ */
+must_check int vgic_link_hw_spi(struct vgic *g, unsigned intid, uint32_t pintid, bool edge);
+/* A linked SPI's state as the guest configured it. */
+struct vgic_hw_spi_state {
+	unsigned target;      /* vCPU index, or VGIC_VCPU_NONE */
+	bool enabled;
+	bool injected;        /* pending, not yet acknowledged by the guest */
+	bool active;
+};
+/* KE_INVAL unless intid is a linked SPI. */
+must_check int vgic_hw_spi_get(const struct vgic *g, unsigned intid, struct vgic_hw_spi_state *st);
 
 /*
  * On guest entry: up to nr_lrs ICH_LR<n>_EL2 values for vcpu (returns how
@@ -349,6 +385,7 @@ bool vgic_irq_pending(const struct vgic_irq *irq);
 bool vgic_irq_deliverable(const struct vgic *g, const struct vgic_irq *irq);
 unsigned vgic_irq_dest(const struct vgic_irq *irq);
 void vgic_irq_hw_check(struct vgic *g, struct vgic_irq *irq, bool was_live);
+void vgic_irq_hw_spi_notify(struct vgic *g, const struct vgic_irq *irq);
 void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq);
 uint32_t vgic_irq_deactivate(struct vgic *g, struct vgic_irq *irq);
 uint32_t vgic_ctlr_write(struct vgic *g, uint32_t val);

@@ -36,6 +36,7 @@
 #define VM_INPUT_QUEUE 1024 /* console input keel holds while the guest's UART FIFO is full */
 
 struct platform;
+struct vm_passthrough;
 
 struct mmio_device {
 	const char *name;
@@ -128,6 +129,7 @@ struct vm {
 	unsigned nr_maps;
 	struct vm_map maps[VM_MAX_MAPS];	/* mapped by stage2_init after RAM */
 	struct vm_doorbell doorbell;		/* when cfg->nr_peers (include/keel/shm.h) */
+	const struct vm_passthrough *passthrough;	/* its passed-through devices, NULL: none */
 };
 
 extern struct vm vms[KEEL_MAX_VMS];
@@ -145,6 +147,12 @@ must_check int vm_claim_phys(const struct keel_config *cfg, char *err, size_t er
 			     const char **vm_name);
 must_check int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform *p,
 			 char *err, size_t errlen);
+/*
+ * Passthrough (src/core/vm_passthrough.c): main hands over the resolved table, [vm id],
+ * before any vm_create; vm_create attaches the VM's entry and adds its device mappings.
+ */
+void vm_passthrough_set(const struct vm_passthrough *all);
+must_check int vm_passthrough_attach(struct vm *vm, char *err, size_t errlen);
 /* Power on vCPU 0 at the kernel entry point. */
 void vm_start(struct vm *vm);
 /* End the VM (idempotent). The caller may be one of its vCPUs or another CPU. */

@@ -22,6 +22,8 @@
 #define VMDT_PHANDLE_GIC      2u
 #define VMDT_PHANDLE_SHM(i)   (0x100u + (i))	/* /reserved-memory child of shared mapping i */
 
+struct vm_passthrough;
+
 struct vmdt_params {
 	const struct vm_config *vm;
 	uint64_t initrd_ipa, initrd_size;	/* 0 size: no initrd */
@@ -31,6 +33,9 @@ struct vmdt_params {
 	uint32_t gic_maint_intid;		/* PPI INTID, 0: no interrupts property */
 	uint32_t timer_intid[4];		/* secure, non-secure phys, virtual, hyp: PPI INTIDs */
 	const struct keel_config *config;	/* its regions and peers' names; NULL: no shm nodes */
+	/* Passed-through devices, copied from the boot device tree (needs has_gic). NULL: none */
+	const void *boot_fdt;
+	const struct vm_passthrough *passthrough;
 };
 
 /*

@@ -38,6 +38,7 @@ static const char *const cfg_vm_props[] = {
 	"compatible", "memory", "cpus", "cpu-affinity", "kernel", "kernel-format",
 	"load-offset", "initrd", "bootargs", "dtb", "uart", "test-device", "memory-phys",
 	"shared-memory", "shared-memory-ro", "doorbell",
+	"passthrough", "passthrough-ipa",
 };
 
 /* Writes "<file>: <path>: <message>" (no path if empty) and returns ret. */
@@ -469,6 +470,15 @@ static int cfg_check_gic(const struct cfg_ctx *c, const struct vm_config *vm)
 	return r;
 }
 
+/* passthrough, passthrough-ipa: src/core/config_passthrough.c. */
+static int cfg_parse_passthrough(const struct cfg_ctx *c, int node, struct vm_config *vm)
+{
+	char msg[256];
+	int r = config_parse_passthrough(c->fdt, node, c->ac, vm, msg, sizeof(msg));
+
+	return r ? cfg_fail(c, r, "%s", msg) : 0;
+}
+
 static int cfg_parse_vm(struct cfg_ctx *c, int node, struct keel_config *cfg,
 			struct vm_config *vm, bool *pinned)
 {
@@ -504,6 +514,8 @@ static int cfg_parse_vm(struct cfg_ctx *c, int node, struct keel_config *cfg,
 		r = cfg_parse_devices(c, node, vm);
 	if (!r)
 		r = cfg_check_gic(c, vm);
+	if (!r)
+		r = cfg_parse_passthrough(c, node, vm);
 	if (!r)
 		r = config_shm_parse_vm(&shm, node, c->path, cfg, vm);
 	return r;

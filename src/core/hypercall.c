@@ -13,14 +13,11 @@
 #define SMCCC_OWNER_ARCH    0
 #define SMCCC_OWNER_STD     4   /* standard secure services: PSCI */
 #define SMCCC_OWNER_VENDOR_HYP 6
-#define KEEL_NR_CALLS       8
 
+/* The arch calls hypercall_handle_fast() does not answer (SMCCC_VERSION it does). */
 static void arch_call(struct vcpu *v, uint32_t fid, uint64_t a1)
 {
 	switch (fid) {
-	case SMCCC_VERSION:
-		smccc_set_ret(v, SMCCC_VERSION_1_1);
-		break;
 	case SMCCC_ARCH_FEATURES:
 		if ((uint32_t)a1 == SMCCC_VERSION || (uint32_t)a1 == SMCCC_ARCH_FEATURES)
 			smccc_set_ret(v, SMCCC_SUCCESS);
@@ -69,39 +66,12 @@ static __attribute__((noinline)) int64_t keel_console_write(struct vcpu *v, uint
 
 static void keel_call(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2)
 {
-	struct vcpu_regs *r = &v->regs;
-
 	switch (fid) {
-	case KEEL_HC_VERSION:
-		smccc_set_ret(v, KEEL_VERSION_MAJOR << 16 | KEEL_VERSION_MINOR);
-		break;
-	case KEEL_HC_VM_INFO:
-		r->x[0] = v->vm->id;
-		r->x[1] = v->index;
-		r->x[2] = v->vm->nr_vcpus;
-		break;
 	case KEEL_HC_CONSOLE_WRITE:
 		smccc_set_ret(v, keel_console_write(v, a1, a2));
 		break;
-	case KEEL_HC_YIELD:
-		/* Each physical CPU runs one vCPU in this version: nothing to yield to. */
-		smccc_set_ret(v, SMCCC_SUCCESS);
-		break;
 	case KEEL_HC_DOORBELL:
 		smccc_set_ret(v, shm_doorbell_hypercall(v->vm, a1));
-		break;
-	case KEEL_HC_CALL_COUNT:
-		smccc_set_ret(v, KEEL_NR_CALLS);
-		break;
-	case KEEL_HC_CALL_UID:
-		r->x[0] = KEEL_UID_0;
-		r->x[1] = KEEL_UID_1;
-		r->x[2] = KEEL_UID_2;
-		r->x[3] = KEEL_UID_3;
-		break;
-	case KEEL_HC_REVISION:
-		r->x[0] = KEEL_VERSION_MAJOR;
-		r->x[1] = KEEL_VERSION_MINOR;
 		break;
 	default:
 		smccc_set_ret(v, SMCCC_NOT_SUPPORTED);
@@ -115,6 +85,8 @@ void hypercall_handle(struct vcpu *v)
 	uint64_t mask = (fid & SMCCC_64) ? ~0ULL : 0xffffffffULL;
 	uint64_t a1 = r->x[1] & mask, a2 = r->x[2] & mask, a3 = r->x[3] & mask;
 
+	if (hypercall_handle_fast(v))
+		return;
 	if (!(fid & SMCCC_FAST_CALL)) {
 		smccc_set_ret(v, SMCCC_NOT_SUPPORTED); /* yielding calls: keel has none */
 		return;

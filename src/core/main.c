@@ -22,6 +22,7 @@
 #include <keel/console_mux.h>
 #include <keel/mem.h>
 #include <keel/panic.h>
+#include <keel/passthrough.h>
 #include <keel/platform.h>
 #include <keel/shm.h>
 #include <keel/stack_guard.h>
@@ -42,6 +43,7 @@ void cpu_init_el2(void);
 static struct platform platform;
 static struct keel_config config;
 static const char *config_file;   /* the configuration module's name, for messages */
+static struct vm_passthrough passthrough[KEEL_MAX_VMS];
 static char errbuf[512];
 
 static uint32_t be32(uint32_t v)
@@ -162,6 +164,13 @@ static void boot_create_vms(void)
 	const char *phys_vm;
 
 	nr_vms = config.nr_vms;
+	/* Devices given to VMs, checked against the board before any VM takes anything. */
+	if (passthrough_resolve(platform.fdt, &platform, &config, mmu_pa_bits(), passthrough,
+				errbuf, sizeof(errbuf))) {
+		klog("config error: %s: %s", config_file, errbuf);
+		boot_fail("fix the configuration and boot again");
+	}
+	vm_passthrough_set(passthrough);
 	/* Every VM's phys regions before any VM's other RAM, which could otherwise take them. */
 	if (vm_claim_phys(&config, errbuf, sizeof(errbuf), &phys_vm)) {
 		klog("config error: %s: /%s: %s", config_file, phys_vm, errbuf);
@@ -234,6 +243,7 @@ void boot_primary(uint64_t fdt, uint64_t el, uint64_t base)
 	}
 	if (mmu_early_map_device(platform.uart_base, PAGE_SIZE))
 		cpu_halt();
+	platform.fdt = (const void *)(uintptr_t)fdt;
 	console_init(platform.uart_base);
 	klog("keel hypervisor %d.%d starting at EL2, loaded at 0x%llx", KEEL_VERSION_MAJOR,
 	     KEEL_VERSION_MINOR, (unsigned long long)base);
@@ -257,7 +267,8 @@ void boot_primary(uint64_t fdt, uint64_t el, uint64_t base)
 	boot_init_memory(fdt, fdt_size);
 	boot_check_modules();
 	gicv3_init_dist(platform.gicd_base);
-	irq_init(platform.timer_intid[PLATFORM_TIMER_VIRT], platform.timer_intid[PLATFORM_TIMER_PHYS],
+	irq_init(platform.gicd_base, platform.timer_intid[PLATFORM_TIMER_VIRT],
+		 platform.timer_intid[PLATFORM_TIMER_PHYS],
 		 platform.gic_maint_intid, platform.uart_intid);
 	boot_this_cpu(&cpus[id]);
 	boot_load_config();

@@ -15,6 +15,7 @@
 #include <keel/shm.h>
 #include <keel/vm.h>
 #include <keel/vm_load.h>
+#include <keel/vm_passthrough_irq.h>
 #include <keel/vmdt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -108,13 +109,13 @@ static int vm_init_vgic(struct vm *vm)
 	unsigned ptimer = vm->platform->timer_intid[PLATFORM_TIMER_PHYS];
 	int ret = vgic_init(&vm->vgic, vm->nr_vcpus);
 
-	vgic_set_hw_deactivate(&vm->vgic, vcpu_hw_irq_deactivate, vm);
+	/* vm_passthrough_irq_link installs the hardware callbacks, the timers' too. */
 	for (unsigned i = 0; i < vm->nr_vcpus && !ret; i++) {
 		ret = vgic_link_hw(&vm->vgic, i, vtimer, vtimer);
 		if (!ret)
 			ret = vgic_link_hw(&vm->vgic, i, ptimer, ptimer);
 	}
-	return ret;
+	return ret ? ret : vm_passthrough_irq_link(vm);   /* its devices' SPIs */
 }
 
 static void vm_init_devices(struct vm *vm, const struct vm_config *cfg)
@@ -320,6 +321,8 @@ static int vm_build_dtb(struct vm *vm, char *err, size_t errlen)
 	params.gicr_ipa = CONFIG_GICR_BASE;
 	params.gic_maint_intid = p->gic_maint_intid;
 	params.config = shm_config();
+	params.boot_fdt = p->fdt;
+	params.passthrough = vm->passthrough;
 	memcpy(params.timer_intid, p->timer_intid, sizeof(params.timer_intid));
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		params.vcpu_mpidr[i] = vm->vcpus[i].vmpidr & MPIDR_AFF_MASK;
@@ -388,6 +391,14 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 
 	/* Placement first: it needs no resources, and a bad image stops here. */
 	ret = vm_plan_images(vm, cfg, p, err, errlen);
+	if (!ret)
+		ret = vm_passthrough_attach(vm, err, errlen);
+	if (!ret)
+		ret = vm_passthrough_irq_claim(vm, err, errlen);   /* its devices' SPIs */
+	if (!ret && vm_passthrough_irq_link(vm)) {
+		snprintf(err, errlen, "cannot link its devices' interrupts in its virtual GIC");
+		ret = KE_INVAL;
+	}
 	if (ret)
 		return ret;
 	ret = vm_alloc_ram(vm, err, errlen);
@@ -421,6 +432,7 @@ void vm_start(struct vm *vm)
 	spin_lock(&vm->lock);
 	vm->state = VM_RUNNING;
 	vm->restart_pending = false;
+	vm_passthrough_irq_start(vm);
 	vm->cntvoff = arch_counter_now();
 	/* The kernel's entry point, with x0 the device tree's address (booting.rst). */
 	vcpu_reset(v, vm->ram[0].ipa + vm->load.kernel_off, vm->ram[0].ipa + vm->load.dtb_off);
@@ -534,6 +546,7 @@ void vm_reset(struct vm *vm, const char *why)
 static bool vm_stop_begin(struct vm *vm, bool restart)
 {
 	vm->state = VM_STOPPING;
+	vm_passthrough_irq_stop(vm);   /* its devices' SPIs off before anything else */
 	vm->restart_pending = restart;
 	vpl011_flush(&vm->uart);
 	if (vm->nr_loaded)

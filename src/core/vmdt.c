@@ -5,6 +5,7 @@
  * read-only API and platform.c's reg/stdout helpers.
  */
 #include <keel/vmdt.h>
+#include <keel/passthrough.h>
 #include <keel/platform.h>
 
 #include <libfdt.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#define VMDT_PHANDLE_PT  3u	/* and up, below VMDT_PHANDLE_SHM(0): copies of passed-through devices' fixed clocks */
 #define VMDT_MAX_CELLS   16
 #define VMDT_NAME_MAX    48
 #define MPIDR_AFF3_MASK  0xff00000000ULL
@@ -303,6 +305,9 @@ int vmdt_build(const struct vmdt_params *p, void *buf, size_t size)
 	if (p->has_gic) {
 		vmdt_add_gic(&w, p);
 		vmdt_add_timer(&w, p);
+		if (!w.err && p->passthrough && p->boot_fdt)
+			w.err = vmdt_passthrough_add(buf, p->boot_fdt, p->passthrough,
+						     VMDT_PHANDLE_GIC, VMDT_PHANDLE_PT);
 	}
 	if (!w.err)
 		w.err = vmdt_shm_add(w.fdt, p);

@@ -63,10 +63,9 @@ uint64_t vgic_redist_size(const struct vgic *g)
 	return (uint64_t)g->nr_vcpus * VGIC_GICR_STRIDE;
 }
 
-void vgic_set_hw_deactivate(struct vgic *g, void (*fn)(void *ctx, unsigned vcpu, uint32_t pintid),
-			    void *ctx)
+void vgic_set_hw_ops(struct vgic *g, const struct vgic_hw_ops *ops, void *ctx)
 {
-	g->hw_deactivate = fn;
+	g->hw = ops;
 	g->hw_ctx = ctx;
 }
 
@@ -181,8 +180,15 @@ void vgic_irq_hw_check(struct vgic *g, struct vgic_irq *irq, bool was_live)
 {
 	if (!irq->hw || !was_live || vgic_irq_live(irq))
 		return;
-	if (g->hw_deactivate)
-		g->hw_deactivate(g->hw_ctx, irq->target, irq->hw_intid);
+	if (g->hw && g->hw->deactivate)
+		g->hw->deactivate(g->hw_ctx, irq->target, irq->hw_intid);
+}
+
+/* A linked SPI's route or enable changed: the physical SPI must follow. */
+void vgic_irq_hw_spi_notify(struct vgic *g, const struct vgic_irq *irq)
+{
+	if (irq->hw && irq->intid >= VGIC_NR_PRIVATE && g->hw && g->hw->spi_config)
+		g->hw->spi_config(g->hw_ctx, irq->hw_intid, irq->target, irq->enabled);
 }
 
 /*
@@ -350,6 +356,40 @@ int vgic_link_hw(struct vgic *g, unsigned vcpu, unsigned intid, uint32_t pintid)
 	return 0;
 }
 
+#define VGIC_PSPI_MIN 32       /* a physical SPI */
+
+int vgic_link_hw_spi(struct vgic *g, unsigned intid, uint32_t pintid, bool edge)
+{
+	struct vgic_irq *irq;
+
+	if (intid < VGIC_NR_PRIVATE || intid >= VGIC_NR_IRQS || pintid < VGIC_PSPI_MIN ||
+	    pintid > VGIC_PINTID_MAX)
+		return KE_INVAL;
+	irq = vgic_irq_get(g, 0, intid);
+	irq->hw = true;
+	irq->hw_intid = pintid;
+	irq->edge = edge;         /* the physical trigger; ICFGR now read-only */
+	irq->line = false;        /* the physical line is not tracked */
+	vgic_irq_track(g, irq);
+	return 0;
+}
+
+int vgic_hw_spi_get(const struct vgic *g, unsigned intid, struct vgic_hw_spi_state *st)
+{
+	const struct vgic_irq *irq;
+
+	if (intid < VGIC_NR_PRIVATE || intid >= VGIC_NR_IRQS)
+		return KE_INVAL;
+	irq = &g->spi[array_index_nospec(intid - VGIC_NR_PRIVATE, VGIC_NR_SPIS)];
+	if (!irq->hw)
+		return KE_INVAL;
+	st->target = irq->target;
+	st->enabled = irq->enabled;
+	st->injected = irq->latch || irq->lr_latched;
+	st->active = irq->active;
+	return 0;
+}
+
 int vgic_unlink_hw(struct vgic *g, unsigned vcpu, unsigned intid)
 {
 	struct vgic_irq *irq = vgic_irq_get(g, vcpu, intid);
@@ -470,13 +510,16 @@ uint32_t vgic_bitreg_write(struct vgic *g, unsigned vcpu, unsigned first, enum v
 		struct vgic_irq *irq = vgic_irq_get(g, vcpu, first + i);
 		bool bit = val & BIT(i);
 		uint32_t before;
-		bool was_live;
+		bool was_live, was_enabled;
 
 		if (!irq || (reg != VGIC_BITREG_IGROUPR && !bit))
 			continue;
 		before = vgic_irq_want_mask(g, irq);
 		was_live = vgic_irq_live(irq);
+		was_enabled = irq->enabled;
 		vgic_bitreg_set(irq, reg, bit);
+		if (irq->enabled != was_enabled)
+			vgic_irq_hw_spi_notify(g, irq);
 		/* An active write to an interrupt held in LRs deactivates (if it must) when they
 		 * come back: the guest there may still deactivate it itself until then. */
 		if ((reg != VGIC_BITREG_ISACTIVER && reg != VGIC_BITREG_ICACTIVER) ||

@@ -89,6 +89,7 @@ static uint32_t vgic_dist_irouter_write(struct vgic *g, uint64_t off, unsigned s
 	struct vgic_irq *irq = vgic_dist_irouter_irq(g, off);
 	uint64_t *r;
 	uint32_t before;
+	uint8_t old_target;
 
 	if (!irq)
 		return 0;
@@ -97,9 +98,12 @@ static uint32_t vgic_dist_irouter_write(struct vgic *g, uint64_t off, unsigned s
 		val = (*r & 0xffffffffu) | val << 32;
 	else if (size == 4)
 		val = (*r & ~0xffffffffULL) | (val & 0xffffffffu);
+	old_target = irq->target;
 	before = vgic_irq_want_mask(g, irq);
 	*r = val & GICD_IROUTER_MASK;
 	irq->target = vgic_dist_route(g, *r);
+	if (irq->target != old_target)
+		vgic_irq_hw_spi_notify(g, irq);   /* a linked SPI's next firing goes there */
 	return vgic_irq_changed(g, irq, before);
 }
 

@@ -1,4 +1,4 @@
-// deps: src/core/config.c src/core/config_shm.c src/core/vm_load.c src/core/vmdt.c src/core/vmdt_shm.c src/platform/platform.c tests/unit/dt_fixture.c
+// deps: src/core/config.c src/core/config_shm.c src/core/config_passthrough.c src/core/vm_load.c src/core/vmdt.c src/core/vmdt_shm.c src/core/vmdt_passthrough.c src/platform/platform.c tests/unit/dt_fixture.c
 /*
  * Shared memory and doorbells: config_parse on tests/unit/configs/shm-*.dts (regions,
  * mappings, peers, doorbell windows, and every refusal's message), the doorbell line of

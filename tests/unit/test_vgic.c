@@ -1401,6 +1401,8 @@ static void hw_deactivate(void *ctx, unsigned vcpu, uint32_t pintid)
 	c->pintid = pintid;
 }
 
+static const struct vgic_hw_ops deactivate_ops = { .deactivate = hw_deactivate };
+
 static void test_vgic_hw_link(void **state)
 {
 	struct hw_calls calls = { 0 };
@@ -1408,7 +1410,7 @@ static void test_vgic_hw_link(void **state)
 	uint32_t kick;
 
 	init(2);
-	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	vgic_set_hw_ops(&G, &deactivate_ops, &calls);
 	groups_on();
 	/* Arguments. */
 	assert_int_equal(vgic_link_hw(&G, 1, 7, 27), KE_INVAL);     /* SGI */
@@ -1490,7 +1492,7 @@ static void test_vgic_hw_link(void **state)
 	swr(1, 0x180, 1u << 27);
 	assert_int_equal(calls.n, 3);
 	/* No callback registered: no crash. */
-	vgic_set_hw_deactivate(&G, NULL, NULL);
+	vgic_set_hw_ops(&G, NULL, NULL);
 	assert_int_equal(vgic_link_hw(&G, 1, 27, 27), 0);
 	assert_int_equal(vgic_trigger_edge(&G, 1, 27, NULL), 0);
 	swr(1, 0x280, 1u << 27);
@@ -1509,7 +1511,7 @@ static void test_vgic_hw_active_write_held(void **state)
 	unsigned n;
 
 	init(2);
-	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	vgic_set_hw_ops(&G, &deactivate_ops, &calls);
 	groups_on();
 	assert_int_equal(vgic_link_hw(&G, 1, 27, 27), 0);
 	ppi_setup(1, 27, 0xa0);
@@ -1601,7 +1603,7 @@ static void test_vgic_hw_other_writes(void **state)
 	uint64_t lrs[4];
 
 	init(2);
-	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	vgic_set_hw_ops(&G, &deactivate_ops, &calls);
 	groups_on();
 	assert_int_equal(vgic_link_hw(&G, 1, 27, 27), 0);
 	ppi_setup(1, 27, 0xa0);
@@ -1633,6 +1635,289 @@ static void test_vgic_hw_other_writes(void **state)
 	assert_int_equal(calls.n, 0);
 }
 
+/* ---------------------------------------------------------------- hardware-linked SPIs */
+
+struct spi_calls {
+	unsigned n;
+	uint32_t pintid;
+	unsigned vcpu;
+	bool enabled;
+};
+
+static void spi_config(void *ctx, uint32_t pintid, unsigned vcpu, bool enabled)
+{
+	struct spi_calls *c = ctx;
+
+	c->n++;
+	c->pintid = pintid;
+	c->vcpu = vcpu;
+	c->enabled = enabled;
+}
+
+static const struct vgic_hw_ops spi_config_ops = { .spi_config = spi_config };
+
+/* GICD_ICFGR bit Int_config[1] (edge) of SPI intid. */
+static bool icfgr_edge(unsigned intid)
+{
+	return d32(0xc00 + 4 * (intid / 16)) & (2u << (2 * (intid % 16)));
+}
+
+static void icfgr_write(unsigned intid, bool edge)
+{
+	uint32_t off = 0xc00 + 4 * (intid / 16), bit = 2u << (2 * (intid % 16));
+
+	dwr(off, 4, edge ? d32(off) | bit : d32(off) & ~bit);
+}
+
+static void test_vgic_hw_spi_link_args(void **state)
+{
+	struct vgic_hw_spi_state st;
+
+	init(2);
+	assert_int_equal(vgic_link_hw_spi(&G, 31, 39, false), KE_INVAL);     /* a PPI */
+	assert_int_equal(vgic_link_hw_spi(&G, 128, 39, false), KE_INVAL);    /* beyond the vGIC */
+	assert_int_equal(vgic_link_hw_spi(&G, 39, 31, false), KE_INVAL);     /* pINTID a PPI */
+	assert_int_equal(vgic_link_hw_spi(&G, 39, 1020, false), KE_INVAL);   /* special INTID */
+	assert_int_equal(vgic_hw_spi_get(&G, 39, &st), KE_INVAL);            /* not linked */
+	assert_int_equal(vgic_hw_spi_get(&G, 27, &st), KE_INVAL);
+	assert_int_equal(vgic_hw_spi_get(&G, 200, &st), KE_INVAL);
+	assert_int_equal(vgic_link_hw_spi(&G, 39, 1019, true), 0);
+	assert_int_equal(vgic_hw_spi_get(&G, 39, &st), 0);
+	assert_int_equal(st.target, 0);
+	assert_false(st.enabled);
+	assert_false(st.injected);
+	assert_false(st.active);
+}
+
+/* ICFGR reads the physical trigger and ignores writes; a plain SPI's stays writable. */
+static void test_vgic_hw_spi_trigger(void **state)
+{
+	init(1);
+	assert_int_equal(vgic_link_hw_spi(&G, 39, 39, true), 0);
+	assert_int_equal(vgic_link_hw_spi(&G, 40, 40, false), 0);
+	assert_true(icfgr_edge(39));
+	assert_false(icfgr_edge(40));
+	icfgr_write(39, false);
+	icfgr_write(40, true);
+	assert_true(icfgr_edge(39));
+	assert_false(icfgr_edge(40));
+	icfgr_write(41, true);
+	assert_true(icfgr_edge(41));
+}
+
+/*
+ * The LR of an injected linked SPI: HW = 1, pINTID, no EOI bit, never
+ * Pending+Active; the guest's deactivation through the LR ends it (keel is not
+ * called), and a level SPI's line is not resampled by the model: the physical
+ * SPI fires again instead, unlike a plain level SPI whose high line re-pends.
+ */
+static void test_vgic_hw_spi_listing(void **state)
+{
+	struct hw_calls calls = { 0 };
+	uint64_t lrs[4];
+	uint32_t kick;
+
+	init(2);
+	vgic_set_hw_ops(&G, &deactivate_ops, &calls);
+	groups_on();
+	assert_int_equal(vgic_link_hw_spi(&G, 39, 39, false), 0);
+	spi_setup(39, 0x40, 1);
+	assert_int_equal(vgic_trigger_edge(&G, 0, 39, &kick), 0);
+	assert_int_equal(kick, 1u << 1);
+	assert_true(vgic_vcpu_has_pending(&G, 1));
+	assert_false(vgic_vcpu_has_pending(&G, 0));
+	assert_int_equal(fill(0, lrs, 4, NULL), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(lrs[0], 39ULL | 39ULL << 32 | 0x40ULL << 48 | 1ULL << 60 | 1ULL << 61 |
+				 1ULL << 62);
+	/* Acknowledged; the guest sets it pending again meanwhile: listed Active only. */
+	(void)sync_all(1, lrs, 1, ST_ACTIVE);
+	dwr(0x200 + 4, 4, 1u << (39 - 32));
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_STATE(lrs[0]), ST_ACTIVE);
+	assert_int_equal(LR_HW(lrs[0]), 1);
+	assert_int_equal(LR_PINTID(lrs[0]), 39);
+	/* Deactivated through the LR: then the software pend is delivered. */
+	(void)sync_all(1, lrs, 1, ST_INVALID);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_STATE(lrs[0]), ST_PENDING);
+	(void)sync_all(1, lrs, 1, ST_INVALID);
+	assert_int_equal(fill(1, lrs, 4, NULL), 0);
+	assert_int_equal(calls.n, 0);
+	/* keel's level injection: once, even with the "line" high (the model tracks no line). */
+	assert_int_equal(vgic_set_level(&G, 0, 39, true, NULL), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_EOI(lrs[0]), 0);
+	(void)sync_all(1, lrs, 1, ST_INVALID);
+	assert_int_equal(fill(1, lrs, 4, NULL), 0);
+	/* A plain level SPI with its line high comes back after deactivation (EOI bit). */
+	spi_setup(41, 0x40, 1);
+	assert_int_equal(vgic_set_level(&G, 0, 41, true, NULL), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_EOI(lrs[0]), 1);
+	(void)sync_all(1, lrs, 1, ST_INVALID);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_INTID(lrs[0]), 41);
+	(void)sync_all(1, lrs, 1, ST_PENDING);
+}
+
+/* An edge-triggered linked SPI: each injection delivered once, the line ignored. */
+static void test_vgic_hw_spi_edge(void **state)
+{
+	uint64_t lrs[4];
+
+	init(1);
+	groups_on();
+	assert_int_equal(vgic_link_hw_spi(&G, 50, 50, true), 0);
+	spi_setup(50, 0x20, 0);
+	for (unsigned i = 0; i < 100; i++) {
+		assert_int_equal(vgic_trigger_edge(&G, 0, 50, NULL), 0);
+		assert_int_equal(fill(0, lrs, 4, NULL), 1);
+		assert_int_equal(LR_HW(lrs[0]), 1);
+		assert_int_equal(LR_STATE(lrs[0]), ST_PENDING);
+		(void)sync_all(0, lrs, 1, ST_ACTIVE);
+		assert_int_equal(fill(0, lrs, 4, NULL), 1);
+		(void)sync_all(0, lrs, 1, ST_INVALID);
+		assert_int_equal(fill(0, lrs, 4, NULL), 0);
+	}
+	/* vgic_set_level(true) twice in a row is still one delivery (not two edges). */
+	assert_int_equal(vgic_set_level(&G, 0, 50, true, NULL), 0);
+	assert_int_equal(vgic_set_level(&G, 0, 50, true, NULL), 0);
+	assert_int_equal(fill(0, lrs, 4, NULL), 1);
+	(void)sync_all(0, lrs, 1, ST_INVALID);
+	assert_int_equal(fill(0, lrs, 4, NULL), 0);
+}
+
+/*
+ * Routing and enable follow the guest: hw_spi_config reports each change of a
+ * linked SPI's target or enable (not of a plain SPI, not a rewrite of the same
+ * value); an active SPI stays with the vCPU that took it, its next injection
+ * goes to the new target.
+ */
+static void test_vgic_hw_spi_route_enable(void **state)
+{
+	struct spi_calls calls = { 0 };
+	struct vgic_hw_spi_state st;
+	uint64_t lrs[4];
+
+	init(2);
+	vgic_set_hw_ops(&G, &spi_config_ops, &calls);
+	groups_on();
+	assert_int_equal(vgic_link_hw_spi(&G, 39, 39, false), 0);
+	/* Enable (spi_setup routes to vCPU 0 = unchanged, then enables). */
+	spi_setup(39, 0x40, 0);
+	assert_int_equal(calls.n, 1);
+	assert_int_equal(calls.pintid, 39);
+	assert_int_equal(calls.vcpu, 0);
+	assert_true(calls.enabled);
+	dwr(0x100 + 4, 4, 1u << 7);                 /* enabled again: no change */
+	assert_int_equal(calls.n, 1);
+	/* Taken by vCPU 0, then re-routed to vCPU 1 while active. */
+	assert_int_equal(vgic_trigger_edge(&G, 0, 39, NULL), 0);
+	assert_int_equal(fill(0, lrs, 4, NULL), 1);
+	(void)sync_all(0, lrs, 1, ST_ACTIVE);
+	dwr(0x6000 + 8 * 39, 8, 1);
+	assert_int_equal(calls.n, 2);
+	assert_int_equal(calls.vcpu, 1);
+	assert_true(calls.enabled);
+	assert_int_equal(vgic_hw_spi_get(&G, 39, &st), 0);
+	assert_int_equal(st.target, 1);
+	assert_true(st.active);
+	assert_int_equal(fill(1, lrs, 4, NULL), 0);
+	assert_int_equal(fill(0, lrs, 4, NULL), 1);
+	assert_int_equal(LR_STATE(lrs[0]), ST_ACTIVE);
+	(void)sync_all(0, lrs, 1, ST_INVALID);
+	/* The next firing reaches vCPU 1. */
+	assert_int_equal(vgic_trigger_edge(&G, 0, 39, NULL), 0);
+	assert_int_equal(vgic_hw_spi_get(&G, 39, &st), 0);
+	assert_true(st.injected);
+	assert_false(st.active);
+	assert_int_equal(fill(0, lrs, 4, NULL), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_PINTID(lrs[0]), 39);
+	assert_int_equal(vgic_hw_spi_get(&G, 39, &st), 0);
+	assert_true(st.injected);                   /* listed, not acknowledged yet */
+	(void)sync_all(1, lrs, 1, ST_INVALID);
+	assert_int_equal(vgic_hw_spi_get(&G, 39, &st), 0);
+	assert_false(st.injected);
+	/* A 32-bit write of the high half (Aff3, RAZ/WI) changes nothing. */
+	dwr(0x6000 + 8 * 39 + 4, 4, 0xff);
+	assert_int_equal(calls.n, 2);
+	/* A route naming no vCPU, then IRM (vCPU 0). */
+	dwr(0x6000 + 8 * 39, 8, 7);
+	assert_int_equal(calls.n, 3);
+	assert_int_equal(calls.vcpu, VGIC_VCPU_NONE);
+	dwr(0x6000 + 8 * 39, 8, 1ULL << 31 | 1);
+	assert_int_equal(calls.n, 4);
+	assert_int_equal(calls.vcpu, 0);
+	/* Disabled, enabled. */
+	dwr(0x180 + 4, 4, 1u << 7);
+	assert_int_equal(calls.n, 5);
+	assert_false(calls.enabled);
+	dwr(0x180 + 4, 4, 1u << 7);
+	assert_int_equal(calls.n, 5);
+	dwr(0x100 + 4, 4, 0xffffffffu);             /* all of 32..63 at once: one call */
+	assert_int_equal(calls.n, 6);
+	assert_true(calls.enabled);
+	/* A plain SPI next to it: no calls. */
+	dwr(0x6000 + 8 * 40, 8, 1);
+	dwr(0x180 + 4, 4, 1u << 8);
+	assert_int_equal(calls.n, 6);
+	/* vgic_init forgets the callback with the links. */
+	init(2);
+	assert_int_equal(vgic_link_hw_spi(&G, 39, 39, false), 0);
+	spi_setup(39, 0x40, 1);
+	assert_int_equal(calls.n, 6);
+}
+
+/* ICPENDR/ICACTIVER of a linked SPI deactivate the physical one (hw_deactivate). */
+static void test_vgic_hw_spi_clear(void **state)
+{
+	struct hw_calls calls = { 0 };
+	uint64_t lrs[4];
+
+	init(2);
+	vgic_set_hw_ops(&G, &deactivate_ops, &calls);
+	groups_on();
+	assert_int_equal(vgic_link_hw_spi(&G, 39, 100, false), 0);
+	spi_setup(39, 0x40, 1);
+	/* Injected, not taken; the guest clears the pending state. */
+	assert_int_equal(vgic_trigger_edge(&G, 0, 39, NULL), 0);
+	dwr(0x280 + 4, 4, 1u << 7);
+	assert_int_equal(calls.n, 1);
+	assert_int_equal(calls.pintid, 100);
+	assert_int_equal(calls.vcpu, 1);
+	assert_int_equal(fill(1, lrs, 4, NULL), 0);
+	/* Listed, then cleared from vCPU 0 while vCPU 1 holds it. */
+	assert_int_equal(vgic_trigger_edge(&G, 0, 39, NULL), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_true(dwr(0x280 + 4, 4, 1u << 7) & (1u << 1));
+	assert_int_equal(calls.n, 2);
+	(void)vgic_lr_sync(&G, 1, lrs, 1);          /* came back Pending: the latch stays gone */
+	assert_int_equal(fill(1, lrs, 4, NULL), 0);
+	/* Taken (active), then ICACTIVER: deactivated physically at vCPU 1's sync. */
+	assert_int_equal(vgic_trigger_edge(&G, 0, 39, NULL), 0);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	(void)sync_all(1, lrs, 1, ST_ACTIVE);
+	dwr(0x380 + 4, 4, 1u << 7);
+	assert_int_equal(calls.n, 3);
+	assert_int_equal(fill(1, lrs, 4, NULL), 0);
+	/* Clearing an idle one: nothing to deactivate. */
+	dwr(0x280 + 4, 4, 1u << 7);
+	dwr(0x380 + 4, 4, 1u << 7);
+	assert_int_equal(calls.n, 3);
+	/* Disabled while injected: not listed, the injection waits (no deactivation). */
+	assert_int_equal(vgic_trigger_edge(&G, 0, 39, NULL), 0);
+	dwr(0x180 + 4, 4, 1u << 7);
+	assert_int_equal(fill(1, lrs, 4, NULL), 0);
+	assert_int_equal(calls.n, 3);
+	dwr(0x100 + 4, 4, 1u << 7);
+	assert_int_equal(fill(1, lrs, 4, NULL), 1);
+	assert_int_equal(LR_HW(lrs[0]), 1);
+	(void)sync_all(1, lrs, 1, ST_INVALID);
+	assert_int_equal(calls.n, 3);
+}
+
 /*
  * More interrupts active than LRs (QEMU's GIC has 4): a guest deactivation that
  * finds no LR counts in ICH_HCR_EL2.EOIcount (vgic_lr_eoi_count) or, with
@@ -1645,7 +1930,7 @@ static void test_vgic_active_overflow(void **state)
 	bool more;
 
 	init(1);
-	vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+	vgic_set_hw_ops(&G, &deactivate_ops, &calls);
 	groups_on();
 	/* SPIs 40..45, priority 0x80 (40) down to 0x30 (45), all active. */
 	for (unsigned i = 0; i < 6; i++)
@@ -2075,7 +2360,7 @@ static void test_vgic_lr_random_vs_scan(void **state)
 
 	for (unsigned nr = 1; nr <= 8; nr++) {
 		init(nr);
-		vgic_set_hw_deactivate(&G, hw_deactivate, &calls);
+		vgic_set_hw_ops(&G, &deactivate_ops, &calls);
 		memset(nheld, 0, sizeof(nheld));
 		for (unsigned iter = 0; iter < 6000; iter++) {
 			unsigned v = (unsigned)(rng() % nr), op = (unsigned)(rng() % 8);
@@ -2201,6 +2486,12 @@ int main(void)
 		cmocka_unit_test(test_vgic_hw_link),
 		cmocka_unit_test(test_vgic_hw_active_write_held),
 		cmocka_unit_test(test_vgic_hw_other_writes),
+		cmocka_unit_test(test_vgic_hw_spi_link_args),
+		cmocka_unit_test(test_vgic_hw_spi_trigger),
+		cmocka_unit_test(test_vgic_hw_spi_listing),
+		cmocka_unit_test(test_vgic_hw_spi_edge),
+		cmocka_unit_test(test_vgic_hw_spi_route_enable),
+		cmocka_unit_test(test_vgic_hw_spi_clear),
 		cmocka_unit_test(test_vgic_active_overflow),
 		cmocka_unit_test(test_vgic_lr_random_vs_scan),
 		cmocka_unit_test(test_vgic_linux_boot),

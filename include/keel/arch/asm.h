@@ -23,4 +23,9 @@
 #define EXIT_FIQ   2
 #define EXIT_SERROR 3
 
+/* ESR_EL2.EC for vectors.S's HVC fast path (esr.h's values; trap.c checks they agree) */
+#define EXIT_ESR_EC_SHIFT  26
+#define EXIT_ESR_EC_WIDTH  6
+#define EXIT_ESR_EC_HVC64  0x16
+
 #endif

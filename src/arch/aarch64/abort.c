@@ -256,27 +256,33 @@ static bool mmio_describe(struct vcpu *v, bool syndrome_valid, uint64_t far, str
 	return true;
 }
 
-/* Everything else: pairs, writeback, accesses that involve more than the faulting page. */
-static void mmio_emulate_decoded(struct vcpu *v, uint64_t esr, bool syndrome_valid, uint64_t far,
-				 uint64_t ipa, struct mmio_access *a)
+/*
+ * Everything else: pairs, writeback, accesses that involve more than the faulting page.
+ * Out of line, with its own description of the access: its stack frame and canary are not
+ * the common path's.
+ */
+static __attribute__((noinline)) void mmio_emulate_decoded(struct vcpu *v, uint64_t esr, uint64_t far,
+							    uint64_t ipa)
 {
+	struct mmio_access a = { .ipa = ipa };
 	struct mmio_xfer x[MMIO_MAX_XFERS];
+	bool syndrome_valid = mmio_decode_syndrome(esr, &a);
 	uint32_t insn = 0;
 	uint64_t va;
 
-	if (!mmio_describe(v, syndrome_valid, far, a, &va, &insn)) {
+	if (!mmio_describe(v, syndrome_valid, far, &a, &va, &insn)) {
 		trap_dump_guest(v, esr);
 		vm_stop(v->vm, "stopped: cannot emulate the instruction 0x%08x at PC 0x%llx "
 			"accessing device IPA 0x%llx (not a general-register load/store)",
 			insn, (unsigned long long)v->regs.elr, (unsigned long long)ipa);
 		return;
 	}
-	if (!mmio_plan_transfers(a, va, far, ipa, x)) {
+	if (!mmio_plan_transfers(&a, va, far, ipa, x)) {
 		/* The instruction read back is not the one that faulted (the guest rewrote it). */
 		inject_dabt(v, far);
 		return;
 	}
-	mmio_emulate(v, a, x);
+	mmio_emulate(v, &a, x);
 }
 
 /*
@@ -286,19 +292,24 @@ static void mmio_emulate_decoded(struct vcpu *v, uint64_t esr, bool syndrome_val
  * have if the guest can reach the byte before FAR's page at all: keel asks the guest's
  * stage 1 for it (one AT) and looks the IPA up, instead of fetching and decoding the
  * instruction, which costs some 750 instructions on every access to a register at
- * offset 0 of a page (UARTDR, GICD_CTLR) when nothing precedes it.
+ * offset 0 of a page (UARTDR, GICD_CTLR) when nothing precedes it. That part is out of
+ * line (its locals' addresses are taken, which would put a stack canary on every exit).
  */
-static bool syndrome_is_whole_access(const struct vcpu *v, uint64_t far, unsigned size)
+static __attribute__((noinline)) bool syndrome_starts_in_page(const struct vcpu *v, uint64_t far,
+							      unsigned size)
 {
 	uint64_t page = far & ~(uint64_t)(PAGE_SIZE - 1), ipa, par, pa;
 
-	if (mmio_far_is_whole_access(far, size))
-		return true;
 	if ((far & (PAGE_SIZE - 1)) + size > PAGE_SIZE || page == 0)
 		return false;
 	if (!guest_va_to_ipa(v, page - 1, false, &ipa, &par))
 		return true;
 	return !vm_ipa_to_pa(v->vm, ipa, 1, &pa) && !vm_find_device(v->vm, ipa);
+}
+
+static bool syndrome_is_whole_access(const struct vcpu *v, uint64_t far, unsigned size)
+{
+	return mmio_far_is_whole_access(far, size) || syndrome_starts_in_page(v, far, size);
 }
 
 void trap_dabt(struct vcpu *v, uint64_t esr)
@@ -307,7 +318,6 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 	uint64_t ipa = fault_ipa(far), pa;
 	struct mmio_access a = { .ipa = ipa };
 	const struct mmio_device *dev;
-	bool syndrome_valid;
 
 	if (esr & ESR_ISS_DABT_S1PTW) {
 		/* The guest's own page tables point outside its RAM. */
@@ -330,11 +340,10 @@ void trap_dabt(struct vcpu *v, uint64_t esr)
 		return;
 	}
 	v->stats.mmio++;
-	syndrome_valid = mmio_decode_syndrome(esr, &a);
-	if (syndrome_valid && syndrome_is_whole_access(v, far, a.size))
+	if (mmio_decode_syndrome(esr, &a) && syndrome_is_whole_access(v, far, a.size))
 		mmio_emulate_at_fault(v, dev, &a, ipa, far);
 	else
-		mmio_emulate_decoded(v, esr, syndrome_valid, far, ipa, &a);
+		mmio_emulate_decoded(v, esr, far, ipa);
 }
 
 void trap_iabt(struct vcpu *v, uint64_t esr)

@@ -1,11 +1,12 @@
 /*
  * keel's physical interrupts at EL2: the kick SGI, the guest's virtual and EL1
  * physical timers (forwarded to the vCPU running here with the list register HW
- * bit), the vGIC maintenance interrupt and the console's receive interrupt.
+ * bit), the vGIC maintenance interrupt, the console's receive interrupt and the
+ * SPIs of passed-through devices (forwarded to their VM, also with the HW bit).
  *
  * keel runs the GIC CPU interface with EOImode 1: end of interrupt drops the
- * running priority, deactivation is separate. A forwarded timer interrupt is
- * left active; the guest's deactivation of the virtual one deactivates it.
+ * running priority, deactivation is separate. A forwarded interrupt is left
+ * active; the guest's deactivation of the virtual one deactivates it.
  */
 #include <keel/arch/sysreg.h>
 #include <keel/arch/vgic_hw.h>
@@ -13,12 +14,27 @@
 #include <keel/drivers/gicv3.h>
 #include <keel/irq.h>
 #include <keel/console_mux.h>
+#include <keel/nospec.h>
 #include <keel/vm.h>
+#include <keel/vm_passthrough_irq.h>
 
 static unsigned vtimer_intid, ptimer_intid, maint_intid, uart_intid;
+static uint64_t gicd_base;
 
-void irq_init(unsigned vtimer, unsigned ptimer, unsigned maint, unsigned uart)
+/*
+ * Who owns each physical SPI: vm is written once (release, after vintid) by
+ * irq_spi_claim before the SPI is ever enabled, and read (acquire) by any CPU
+ * that takes it.
+ */
+struct irq_spi_owner {
+	struct vm *vm;
+	unsigned vintid;
+};
+static struct irq_spi_owner spi_owner[IRQ_SPI_END];
+
+void irq_init(uint64_t gicd, unsigned vtimer, unsigned ptimer, unsigned maint, unsigned uart)
 {
+	gicd_base = gicd;
 	vtimer_intid = vtimer;
 	ptimer_intid = ptimer;
 	maint_intid = maint;
@@ -89,6 +105,71 @@ void irq_timers_resample(struct vcpu *v)
 	v->gic.timers_forwarded = fwd;
 }
 
+static bool irq_spi_valid(unsigned pintid)
+{
+	return pintid >= IRQ_SPI_FIRST && pintid < IRQ_SPI_END && pintid != uart_intid;
+}
+
+int irq_spi_claim(unsigned pintid, struct vm *vm, unsigned vintid)
+{
+	struct irq_spi_owner *o;
+
+	if (!irq_spi_valid(pintid))
+		return KE_INVAL;
+	o = &spi_owner[array_index_nospec(pintid, IRQ_SPI_END)];
+	if (__atomic_load_n(&o->vm, __ATOMIC_ACQUIRE))
+		return KE_EXIST;
+	o->vintid = vintid;
+	__atomic_store_n(&o->vm, vm, __ATOMIC_RELEASE);
+	return KE_OK;
+}
+
+void irq_spi_configure(unsigned pintid, bool edge)
+{
+	gicv3_spi_configure(gicd_base, pintid, edge);
+}
+
+void irq_spi_route(unsigned pintid, unsigned pcpu)
+{
+	gicv3_spi_route(gicd_base, pintid, cpus[array_index_nospec(pcpu, nr_cpus)].mpidr);
+}
+
+void irq_spi_set_enabled(unsigned pintid, bool enabled)
+{
+	gicv3_spi_set_enabled(gicd_base, pintid, enabled);
+}
+
+void irq_spi_deactivate(unsigned pintid)
+{
+	gicv3_spi_deactivate(gicd_base, pintid);
+}
+
+void irq_spi_set_pending(unsigned pintid)
+{
+	gicv3_spi_set_pending(gicd_base, pintid);
+}
+
+/*
+ * A passed-through device's SPI: its VM's (left active), or a stray one (switched off).
+ * Out of line: irq_handle's own frame, and so the timer's path, stays as it was.
+ */
+static __attribute__((noinline)) bool irq_spi_forward(unsigned intid)
+{
+	const struct irq_spi_owner *o;
+	struct vm *vm;
+
+	if (!irq_spi_valid(intid))
+		return false;
+	o = &spi_owner[array_index_nospec(intid, IRQ_SPI_END)];
+	vm = __atomic_load_n(&o->vm, __ATOMIC_ACQUIRE);
+	if (vm) {
+		vm_passthrough_irq_fire(vm, o->vintid, intid);
+		return true;
+	}
+	gicv3_spi_set_enabled(gicd_base, intid, false);   /* nobody's: it stays off */
+	return false;
+}
+
 void irq_handle(void)
 {
 	for (;;) {
@@ -98,6 +179,8 @@ void irq_handle(void)
 			return;
 		gicv3_eoi(intid);
 		if ((intid == vtimer_intid || intid == ptimer_intid) && guest_timer_forward(intid))
+			continue;
+		if (intid >= IRQ_SPI_FIRST && irq_spi_forward(intid))
 			continue;
 		if (intid == maint_intid)
 			vgic_hw_maintenance(this_cpu()->vcpu);

@@ -257,44 +257,6 @@ int mmio_decode_insn(uint32_t insn, struct mmio_access *a)
 	return 0;
 }
 
-bool mmio_decode_syndrome(uint64_t esr, struct mmio_access *a)
-{
-	if (!(esr & ESR_ISS_DABT_ISV))
-		return false;
-	a->size = 1u << esr_dabt_sas(esr);
-	a->write = (esr & ESR_ISS_DABT_WnR) != 0;
-	a->sign_extend = (esr & ESR_ISS_DABT_SSE) != 0;
-	a->sf = (esr & ESR_ISS_DABT_SF) != 0;
-	a->rt = esr_dabt_srt(esr);
-	a->pair = false;
-	a->rt2 = 0;
-	a->writeback = false;
-	a->rn = 0;
-	a->wb_offset = 0;
-	a->addr_offset = 0;
-	a->has_index = false;
-	a->rm = 0;
-	a->index_option = 0;
-	a->index_shift = 0;
-	return true;
-}
-
-static uint64_t mmio_size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
-}
-
-uint64_t mmio_load_result(const struct mmio_access *a, uint64_t raw)
-{
-	uint64_t v = raw & mmio_size_mask(a->size);
-
-	if (a->sign_extend && a->size >= 1 && a->size < 8)
-		v = (uint64_t)sign_extend(v, a->size * 8);
-	/* Writing a W register clears bits [63:32]. */
-	if (!a->sf)
-		v &= mmio_size_mask(4);
-	return v;
-}
 
 /* ---------------------------------------------------------------- addresses */
 
@@ -339,15 +301,4 @@ bool mmio_plan_transfers(const struct mmio_access *a, uint64_t va, uint64_t far,
 		x[i].ipa = x[i].ipa_known ? (fault_ipa & ~(PAGE_SIZE - 1)) | (e & (PAGE_SIZE - 1)) : 0;
 	}
 	return true;
-}
-
-bool mmio_far_is_whole_access(uint64_t far, unsigned size)
-{
-	uint64_t off = far & (PAGE_SIZE - 1);
-
-	/* An access that began in the previous page and faulted in FAR's page ends at most
-	 * size - 1 bytes into it, and FAR is one of those bytes: off <= size - 2. */
-	if (size >= 2 && off <= size - 2)
-		return false;
-	return off + size <= PAGE_SIZE;
 }

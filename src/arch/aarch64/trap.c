@@ -4,6 +4,7 @@
  * registers of the vCPU to resume. A vCPU that must stop running here (its
  * VM ended, it was powered off) is taken off this CPU, which then idles.
  */
+#include <keel/arch/asm.h>
 #include <keel/arch/inject.h>
 #include <keel/arch/sysreg.h>
 #include <keel/arch/trap.h>
@@ -99,6 +100,43 @@ static const exit_handler_fn exit_handlers[64] = {
 	[ESR_EC_IABT_LOW] = trap_iabt,
 	[ESR_EC_SERROR] = handle_serror,
 };
+
+_Static_assert(EXIT_ESR_EC_SHIFT == ESR_EC_SHIFT && EXIT_ESR_EC_WIDTH == ESR_EC_WIDTH &&
+	       EXIT_ESR_EC_HVC64 == ESR_EC_HVC64, "vectors.S decodes ESR_EL2.EC as esr.h does");
+
+/*
+ * Whether vcpu_exit() would do nothing after its handler: the VM runs, the vCPU is on,
+ * no list register is in use (nothing the guest may have consumed to fold back) and the
+ * model has nothing new for it. Another CPU that changes any of that afterwards kicks this
+ * one (vm_stop, vm_irq_kick): the kick is a physical IRQ, pending while keel runs at EL2,
+ * and ends the guest's next instruction in an exit that does all of it.
+ */
+static bool vcpu_exit_nothing_due(struct vcpu *v)
+{
+	return __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING &&
+	       __atomic_load_n(&v->power, __ATOMIC_ACQUIRE) == VCPU_ON && !v->gic.nr_used &&
+	       !__atomic_load_n(&v->irq_dirty, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The HVC fast path (vectors.S): only x0-x18 and x30 are saved, the guest's x19-x29 are
+ * still in the CPU (the C code preserves them) and ELR_EL2/SPSR_EL2 too (an HVC's return
+ * address is already the next instruction). A call that touches nothing but x0-x3
+ * (hypercall_handle_fast) is answered here when vcpu_exit_nothing_due() says the full path
+ * would add nothing: the same statistics, the same answer, the same resume. Anything else
+ * returns NULL before anything is done, and vectors.S takes the full path.
+ */
+struct vcpu_regs *vcpu_exit_hvc(struct vcpu_regs *regs, uint64_t esr)
+{
+	struct vcpu *v = this_cpu()->vcpu;
+
+	if (esr_imm16(esr) != 0 || !vcpu_exit_nothing_due(v) || !hypercall_handle_fast(v))
+		return NULL;
+	v->stats.exits++;
+	v->stats.hypercalls++;
+	v->sw_flushed = false; /* a set/way batch ends at any other exit */
+	return regs;
+}
 
 struct vcpu_regs *vcpu_exit(struct vcpu_regs *regs, unsigned kind)
 {

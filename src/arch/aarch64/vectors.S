@@ -63,6 +63,14 @@ el2_vectors:
 	guest_exit EXIT_FIQ
 	guest_exit EXIT_SERROR
 
+/*
+ * x1 = kind, the guest's x0/x1 on the stack. The registers a C callee may clobber
+ * (x0-x18, x30) are saved first; a trapped HVC then tries vcpu_exit_hvc(), which answers
+ * the calls that touch only x0-x3 without the rest of the save: C code preserves x19-x29
+ * by itself, and ELR_EL2/SPSR_EL2 stay live in the CPU because keel takes no exception at
+ * EL2 while it runs (IRQs masked, anything synchronous is a keel bug and stops). It returns
+ * NULL, having done nothing, for anything else, which takes the full path below.
+ */
 guest_exit_common:
 	mrs	x0, tpidr_el2
 	ldr	x0, [x0]
@@ -74,15 +82,33 @@ guest_exit_common:
 	stp	x12, x13, [x0, #VCPU_REGS_X(12)]
 	stp	x14, x15, [x0, #VCPU_REGS_X(14)]
 	stp	x16, x17, [x0, #VCPU_REGS_X(16)]
-	stp	x18, x19, [x0, #VCPU_REGS_X(18)]
-	stp	x20, x21, [x0, #VCPU_REGS_X(20)]
-	stp	x22, x23, [x0, #VCPU_REGS_X(22)]
-	stp	x24, x25, [x0, #VCPU_REGS_X(24)]
-	stp	x26, x27, [x0, #VCPU_REGS_X(26)]
-	stp	x28, x29, [x0, #VCPU_REGS_X(28)]
+	str	x18, [x0, #VCPU_REGS_X(18)]
 	str	x30, [x0, #VCPU_REGS_X(30)]
 	ldp	x2, x3, [sp], #16
 	stp	x2, x3, [x0, #VCPU_REGS_X(0)]
+	cbnz	x1, guest_exit_full		/* not EXIT_SYNC */
+	mrs	x1, esr_el2
+	ubfx	x2, x1, #EXIT_ESR_EC_SHIFT, #EXIT_ESR_EC_WIDTH
+	cmp	x2, #EXIT_ESR_EC_HVC64
+	b.ne	guest_exit_sync
+	str	x29, [x0, #VCPU_REGS_X(29)]
+	mov	x29, #0				/* the end of keel's frame chain */
+	bl	vcpu_exit_hvc			/* (regs, esr) */
+	cbz	x0, 1f
+	ldr	x29, [x0, #VCPU_REGS_X(29)]
+	b	guest_resume_clobbered
+1:	mrs	x0, tpidr_el2
+	ldr	x0, [x0]
+	ldr	x29, [x0, #VCPU_REGS_X(29)]
+guest_exit_sync:
+	mov	x1, #EXIT_SYNC
+guest_exit_full:
+	stp	x19, x20, [x0, #VCPU_REGS_X(19)]
+	stp	x21, x22, [x0, #VCPU_REGS_X(21)]
+	stp	x23, x24, [x0, #VCPU_REGS_X(23)]
+	stp	x25, x26, [x0, #VCPU_REGS_X(25)]
+	stp	x27, x28, [x0, #VCPU_REGS_X(27)]
+	str	x29, [x0, #VCPU_REGS_X(29)]
 	mrs	x2, elr_el2
 	mrs	x3, spsr_el2
 	stp	x2, x3, [x0, #VCPU_REGS_ELR]
@@ -95,6 +121,14 @@ guest_resume:
 	ldp	x2, x3, [x0, #VCPU_REGS_ELR]
 	msr	elr_el2, x2
 	msr	spsr_el2, x3
+	ldp	x19, x20, [x0, #VCPU_REGS_X(19)]
+	ldp	x21, x22, [x0, #VCPU_REGS_X(21)]
+	ldp	x23, x24, [x0, #VCPU_REGS_X(23)]
+	ldp	x25, x26, [x0, #VCPU_REGS_X(25)]
+	ldp	x27, x28, [x0, #VCPU_REGS_X(27)]
+	ldr	x29, [x0, #VCPU_REGS_X(29)]
+/* Only what a C callee may have clobbered, for vcpu_exit_hvc()'s answers. */
+guest_resume_clobbered:
 	ldp	x2, x3, [x0, #VCPU_REGS_X(2)]
 	ldp	x4, x5, [x0, #VCPU_REGS_X(4)]
 	ldp	x6, x7, [x0, #VCPU_REGS_X(6)]
@@ -103,12 +137,7 @@ guest_resume:
 	ldp	x12, x13, [x0, #VCPU_REGS_X(12)]
 	ldp	x14, x15, [x0, #VCPU_REGS_X(14)]
 	ldp	x16, x17, [x0, #VCPU_REGS_X(16)]
-	ldp	x18, x19, [x0, #VCPU_REGS_X(18)]
-	ldp	x20, x21, [x0, #VCPU_REGS_X(20)]
-	ldp	x22, x23, [x0, #VCPU_REGS_X(22)]
-	ldp	x24, x25, [x0, #VCPU_REGS_X(24)]
-	ldp	x26, x27, [x0, #VCPU_REGS_X(26)]
-	ldp	x28, x29, [x0, #VCPU_REGS_X(28)]
+	ldr	x18, [x0, #VCPU_REGS_X(18)]
 	ldr	x30, [x0, #VCPU_REGS_X(30)]
 	ldp	x0, x1, [x0, #VCPU_REGS_X(0)]
 	eret

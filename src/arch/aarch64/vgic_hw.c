@@ -25,31 +25,33 @@
 static unsigned nr_lrs, nr_aprs;
 static bool has_tdir;
 
-#define LR_CASE(n, crm, op2) \
-	case n: if (write) write_sysreg(S3_4_C12_##crm##_##op2, *val); else *val = read_sysreg(S3_4_C12_##crm##_##op2); break
+#define LR_READ(n, crm, op2)  case n: return read_sysreg(S3_4_C12_##crm##_##op2)
+#define LR_WRITE(n, crm, op2) case n: write_sysreg(S3_4_C12_##crm##_##op2, v); break
 
-/* ICH_LR<n>_EL2: the register number is part of the instruction, hence the switch. */
-static void lr_access(unsigned n, bool write, uint64_t *val)
-{
-	switch (n) {
-	LR_CASE(0, C12, 0); LR_CASE(1, C12, 1); LR_CASE(2, C12, 2); LR_CASE(3, C12, 3);
-	LR_CASE(4, C12, 4); LR_CASE(5, C12, 5); LR_CASE(6, C12, 6); LR_CASE(7, C12, 7);
-	LR_CASE(8, C13, 0); LR_CASE(9, C13, 1); LR_CASE(10, C13, 2); LR_CASE(11, C13, 3);
-	LR_CASE(12, C13, 4); LR_CASE(13, C13, 5); LR_CASE(14, C13, 6); LR_CASE(15, C13, 7);
-	}
-}
-
+/*
+ * ICH_LR<n>_EL2: the register number is part of the instruction, hence the switches. By
+ * value, not through a pointer: a local whose address is taken would put a stack canary
+ * on every exit that syncs or fills the list registers.
+ */
 static uint64_t lr_read(unsigned n)
 {
-	uint64_t v = 0;
-
-	lr_access(n, false, &v);
-	return v;
+	switch (n) {
+	LR_READ(0, C12, 0); LR_READ(1, C12, 1); LR_READ(2, C12, 2); LR_READ(3, C12, 3);
+	LR_READ(4, C12, 4); LR_READ(5, C12, 5); LR_READ(6, C12, 6); LR_READ(7, C12, 7);
+	LR_READ(8, C13, 0); LR_READ(9, C13, 1); LR_READ(10, C13, 2); LR_READ(11, C13, 3);
+	LR_READ(12, C13, 4); LR_READ(13, C13, 5); LR_READ(14, C13, 6); LR_READ(15, C13, 7);
+	}
+	return 0;
 }
 
 static void lr_write(unsigned n, uint64_t v)
 {
-	lr_access(n, true, &v);
+	switch (n) {
+	LR_WRITE(0, C12, 0); LR_WRITE(1, C12, 1); LR_WRITE(2, C12, 2); LR_WRITE(3, C12, 3);
+	LR_WRITE(4, C12, 4); LR_WRITE(5, C12, 5); LR_WRITE(6, C12, 6); LR_WRITE(7, C12, 7);
+	LR_WRITE(8, C13, 0); LR_WRITE(9, C13, 1); LR_WRITE(10, C13, 2); LR_WRITE(11, C13, 3);
+	LR_WRITE(12, C13, 4); LR_WRITE(13, C13, 5); LR_WRITE(14, C13, 6); LR_WRITE(15, C13, 7);
+	}
 }
 
 #define APR_CASE(n) \
@@ -117,8 +119,12 @@ void vgic_hw_put(struct vcpu *v)
 	isb();
 }
 
-/* Out of line: the common case (no LR in use) then needs no stack frame or canary. */
-static __attribute__((noinline)) void vgic_hw_sync_lrs(struct vcpu *v)
+/*
+ * Out of line: the common case (no LR in use) then needs no stack frame or canary.
+ * rewrite: the caller (vgic_hw_flush) rewrites the list registers before the guest runs
+ * again, so they need not be cleared here first; it clears those it does not rewrite.
+ */
+static __attribute__((noinline)) void vgic_hw_sync_lrs(struct vcpu *v, bool rewrite)
 {
 	struct vgic_hw_cpu *h = &v->gic;
 	struct vm *vm = v->vm;
@@ -146,32 +152,41 @@ static __attribute__((noinline)) void vgic_hw_sync_lrs(struct vcpu *v)
 	}
 	kick |= vgic_lr_sync(&vm->vgic, v->index, h->lr, h->nr_used);
 	spin_unlock(&vm->lock);
-	vm_irq_kick(vm, kick & ~(1u << v->index)); /* an SPI routed elsewhere meanwhile */
+	kick &= ~(1u << v->index);
+	if (kick)
+		vm_irq_kick(vm, kick); /* an SPI routed elsewhere meanwhile */
 	/* The model owns these interrupts again: clear the list so the guest cannot take one
 	 * twice (e.g. while it waits in vcpu_block()); the next flush rewrites it. */
-	for (unsigned n = 0; n < h->nr_used; n++)
-		lr_write(n, 0);
+	if (!rewrite)
+		for (unsigned n = 0; n < h->nr_used; n++)
+			lr_write(n, 0);
 	h->nr_used = 0;
 	v->irq_dirty = true;
 }
 
-void vgic_hw_sync(struct vcpu *v)
+static void vgic_hw_sync_for(struct vcpu *v, bool rewrite)
 {
 	if (v->gic.nr_used)
-		vgic_hw_sync_lrs(v);
+		vgic_hw_sync_lrs(v, rewrite);
 	/* After the fold: a latch listed and not taken is back in the model to withdraw. */
 	if (v->gic.timers_forwarded)
 		irq_timers_resample(v);
+}
+
+void vgic_hw_sync(struct vcpu *v)
+{
+	vgic_hw_sync_for(v, false);
 }
 
 void vgic_hw_flush(struct vcpu *v)
 {
 	struct vgic_hw_cpu *h = &v->gic;
 	struct vm *vm = v->vm;
+	unsigned listed = h->nr_used, n;
 	bool more = false;
-	unsigned n;
 
-	vgic_hw_sync(v);
+	/* Nothing runs at EL1 before the list registers are rewritten below. */
+	vgic_hw_sync_for(v, true);
 	__atomic_store_n(&v->irq_dirty, false, __ATOMIC_RELAXED);
 	uint64_t hcr = ICH_HCR_EN;
 
@@ -189,6 +204,8 @@ void vgic_hw_flush(struct vcpu *v)
 	spin_unlock(&vm->lock);
 	for (unsigned i = 0; i < n; i++)
 		lr_write(i, h->lr[i]);
+	for (unsigned i = n; i < listed; i++)
+		lr_write(i, 0);
 	h->nr_used = n;
 	if (more)
 		hcr |= ICH_HCR_UIE;
@@ -206,7 +223,9 @@ void vgic_hw_dir(struct vcpu *v, uint64_t val)
 	spin_lock(&vm->lock);
 	kick = vgic_deactivate(&vm->vgic, v->index, (unsigned)(val & ICC_DIR_INTID_MASK));
 	spin_unlock(&vm->lock);
-	vm_irq_kick(vm, kick & ~(uint32_t)BIT(v->index));
+	kick &= ~(uint32_t)BIT(v->index);
+	if (kick)
+		vm_irq_kick(vm, kick);
 	v->irq_dirty = true;
 }
 
