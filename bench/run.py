@@ -8,8 +8,9 @@ the IPI round trip needs a second CPU; the other figures run before vCPU 1 is st
 CPU 1 idles in keel's WFI). With -icount shift=0 the guest's counter advances one nanosecond
 per instruction executed on any CPU (and, with sleep=off, never with host time), so its
 figures are deterministic instruction counts.
-It prints "BENCH <figure> <count>" lines; we need every one of FIGURES. The whole console
-goes to build/bench/run.log.
+It prints "BENCH <figure> <count>" lines; we need every one of MAIN_FIGURES. The whole console
+goes to build/bench/run.log. A second boot (DOORBELL_CONFIG, console in build/bench/doorbell.log)
+measures the doorbell round trip between two VMs of guests/shm, one vCPU each on CPUs 0 and 1.
 
 The figures are compared with the recorded ones (bench/figures.json, see bench/figures.py):
 every difference is printed, and one beyond 2 % either way makes the exit status 1, as
@@ -35,13 +36,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 import figures as figures_file  # noqa: E402
 import keelboot  # noqa: E402
 
-FIGURES = ("hvc_roundtrip_insns", "mmio_read_insns", "gicd_read_insns", "virq_inject_eoi_insns",
-           "timer_irq_latency_insns", "timer_irq_latency_wfi_insns",
-           "vipi_roundtrip_insns", "ptirq_latency_insns")
+MAIN_FIGURES = ("hvc_roundtrip_insns", "mmio_read_insns", "gicd_read_insns",
+                "virq_inject_eoi_insns", "timer_irq_latency_insns", "timer_irq_latency_wfi_insns",
+                "vipi_roundtrip_insns", "ptirq_latency_insns")
+DOORBELL_FIGURES = ("doorbell_roundtrip_insns",)
+FIGURES = MAIN_FIGURES + DOORBELL_FIGURES
 BENCH_LINE = re.compile(r"^(?:\[[^\]]+\] )?BENCH (\S+) (\d+(?:\.\d+)?)$")
 FAIL_LINE = re.compile(r"^(?:\[[^\]]+\] )?(FAIL \S.*)$")  # a figure the guest gave up on
 KEEL_FATAL = ("(keel) PANIC", "(keel) unhandled")
 LOG = keelboot.BUILD / "bench" / "run.log"
+DOORBELL_LOG = keelboot.BUILD / "bench" / "doorbell.log"
 
 BENCH_SMP = 2  # the physical CPUs BENCH_CONFIG pins its vCPUs to
 # sleep=off: with QEMU's default (sleep=on) the virtual clock follows host time whenever QEMU
@@ -69,15 +73,53 @@ BENCH_CONFIG = """\
 	};
 };
 """
+# The doorbell round trip: two VMs of guests/shm on CPUs 0 and 1 sharing one page; ping rings
+# pong through its PL061 and waits in WFI, pong's IRQ handler rings back (docs/performance.md).
+DOORBELL_CONFIG = """\
+/dts-v1/;
+/* Written by bench/run.py: guests/shm's ping on CPU 0, its pong on CPU 1. */
+/ {
+	compatible = "keel,config";
+	#address-cells = <2>;
+	#size-cells = <2>;
+	keel,when-idle = "poweroff";
+
+	bell: bell {
+		compatible = "keel,shared-memory";
+		size = <0x0 0x1000>;
+	};
+
+	ping {
+		compatible = "keel,vm";
+		memory = <0x0 0x40000000 0x0 0x02000000>;
+		cpus = <1>;
+		cpu-affinity = <0>;
+		kernel = "shm.bin";
+		bootargs = "ping bell pong 2000";
+		shared-memory = <&bell 0x0 0x70000000>;
+	};
+
+	pong {
+		compatible = "keel,vm";
+		memory = <0x0 0x40000000 0x0 0x02000000>;
+		cpus = <1>;
+		cpu-affinity = <1>;
+		kernel = "shm.bin";
+		bootargs = "pong bell ping";
+		shared-memory = <&bell 0x0 0x70000000>;
+	};
+};
+"""
 
 
-def run_bench(boot, timeout, verbose):
-    """Boot, collect the BENCH figures; return ({figure: count}, error or None, FAIL lines)."""
-    LOG.parent.mkdir(parents=True, exist_ok=True)
+def run_bench(boot, timeout, verbose, wanted=MAIN_FIGURES, log_path=LOG):
+    """Boot, collect the BENCH figures of wanted; return ({figure: count}, error or None, FAIL
+    lines)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     figures, error, failures = {}, None, []
     deadline = time.monotonic() + timeout
     grace = deadline
-    with open(LOG, "w", encoding="utf-8", errors="replace") as log:
+    with open(log_path, "w", encoding="utf-8", errors="replace") as log:
         log.write(f"# {boot.command()}\n")
         child = pexpect.spawn(boot.argv[0], boot.argv[1:], encoding="utf-8",
                               codec_errors="replace", timeout=None, echo=False)
@@ -85,7 +127,7 @@ def run_bench(boot, timeout, verbose):
         try:
             while True:
                 # After the last figure, give the guest a moment to power off cleanly.
-                limit = deadline if len(figures) < len(FIGURES) else min(deadline, grace)
+                limit = deadline if len(figures) < len(wanted) else min(deadline, grace)
                 index = child.expect(["\n", pexpect.EOF, pexpect.TIMEOUT],
                                      timeout=max(0, limit - time.monotonic()))
                 line = child.before.replace("\r", "").strip()
@@ -98,14 +140,14 @@ def run_bench(boot, timeout, verbose):
                 if failed:
                     failures.append(failed.group(1))
                 match = BENCH_LINE.match(line)
-                if match and match.group(1) in FIGURES:
+                if match and match.group(1) in wanted:
                     figures[match.group(1)] = float(match.group(2))
-                    if len(figures) == len(FIGURES):
+                    if len(figures) == len(wanted):
                         grace = time.monotonic() + 5
                 if index == 1:
                     break
                 if index == 2:
-                    if len(figures) < len(FIGURES):
+                    if len(figures) < len(wanted):
                         error = f"timed out after {timeout:.0f}s"
                     break
         finally:
@@ -147,11 +189,28 @@ def main():
         return 2
 
     figures, error, failures = run_bench(boot, args.timeout, args.verbose)
-    for name in FIGURES:
+    wanted = MAIN_FIGURES
+    if standard and not error:
+        config = keelboot.BOOT_DIR / "keel-bench-doorbell.dts"
+        config.write_text(DOORBELL_CONFIG)
+        try:
+            boot_db = keelboot.build_boot(config, smp=BENCH_SMP, no_reboot=True,
+                                          extra_args=ICOUNT_ARGS)
+        except keelboot.BootError as err:
+            print(f"bench: {err}", file=sys.stderr)
+            return 2
+        more, error, more_failures = run_bench(boot_db, args.timeout, args.verbose,
+                                               DOORBELL_FIGURES, DOORBELL_LOG)
+        figures.update(more)
+        failures += more_failures
+        wanted = FIGURES
+    for name in wanted:
         print(f"{name} {figures[name]}" if name in figures else f"{name} MISSING")
     print(f"command: {boot.command()}")
+    if wanted is FIGURES:
+        print(f"command: {boot_db.command()}  # {', '.join(DOORBELL_FIGURES)}")
     print(f"log: {os.path.relpath(LOG, Path.cwd())}")
-    missing = [name for name in FIGURES if name not in figures]
+    missing = [name for name in wanted if name not in figures]
     if error or missing:
         for failure in failures:
             print(f"bench: guest: {failure}", file=sys.stderr)

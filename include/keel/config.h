@@ -17,6 +17,12 @@
  *  - the 4 KiB windows at uart_base and (if has_testdev) testdev_base are 4 KiB aligned,
  *    below the IPA limit, and overlap neither RAM nor each other; no region overlaps
  *    the virtual GIC.
+ *  - shared memory (include/keel/config_shm.h): 0 <= nr_shm <= CONFIG_MAX_SHM regions, each
+ *    named like a VM, 4 KiB aligned and sized, used by at least one VM; a fixed pa overlaps
+ *    no other region's nor any VM's phys RAM. A VM maps each region at most once (shm[]),
+ *    4 KiB aligned, inside the IPA space, overlapping none of its RAM, devices, GIC, other
+ *    mappings or doorbell window; peers[] (at most CONFIG_MAX_PEERS, in VM id order) are the
+ *    other VMs it shares a region with, and it has a doorbell window iff nr_peers > 0.
  * Boot module names (kernel, initrd, dtb) are not looked up here: the loader does that.
  */
 #ifndef KEEL_CONFIG_H
@@ -40,6 +46,31 @@
 #define CONFIG_GICD_SIZE    0x10000ULL
 #define CONFIG_GICR_BASE    0x080a0000ULL
 #define CONFIG_GICR_STRIDE  0x20000ULL	/* RD_base + SGI_base frames per vCPU */
+
+/* Shared memory and doorbells (docs/config.md, "Shared memory and doorbells"). */
+#define CONFIG_MAX_SHM      8	/* shared regions in a configuration */
+#define CONFIG_MAX_VM_SHM   8	/* shared regions one VM maps */
+#define CONFIG_MAX_PEERS    4	/* doorbell peers of a VM: two of the PL061's 8 lines each */
+#define CONFIG_SHM_MAX_SIZE SZ_1G
+#define CONFIG_DEFAULT_DOORBELL 0x09030000ULL	/* where QEMU virt has its PL061 */
+#define CONFIG_DOORBELL_INTID   39		/* SPI 7, as QEMU virt's PL061 */
+
+/* A shared memory region, declared once at the configuration's root. */
+struct config_shm {
+	char name[VM_NAME_MAX];		/* its node's name */
+	uint64_t size;
+	bool fixed;			/* `address` given: keel claims exactly [pa, pa + size) */
+	uint64_t pa;
+	uint32_t phandle;		/* what VMs' shared-memory entries name it by */
+	unsigned nr_users;		/* VMs that map it */
+};
+
+/* One region as a VM maps it. */
+struct config_shm_map {
+	unsigned region;		/* index in keel_config.shm[] */
+	uint64_t ipa;
+	bool ro;			/* shared-memory-ro: the VM's writes abort */
+};
 
 enum kernel_format {
 	KERNEL_FORMAT_LINUX,	/* arm64 Image header: keel honours text_offset/image_size */
@@ -70,6 +101,12 @@ struct vm_config {
 	bool has_testdev;
 	bool autostart;				/* autostart = "yes" (default) / "no": started at boot */
 	uint64_t testdev_base;			/* keel,test-device (IPA) */
+	unsigned nr_shm;
+	struct config_shm_map shm[CONFIG_MAX_VM_SHM];	/* shared-memory, then shared-memory-ro */
+	unsigned nr_peers;			/* other VMs sharing a region with it */
+	unsigned peers[CONFIG_MAX_PEERS];	/* their ids, ascending: peer k owns lines 2k, 2k+1 */
+	bool doorbell_given;			/* the doorbell property was there */
+	uint64_t doorbell_base;			/* emulated PL061 (IPA), when nr_peers > 0 */
 	/* passthrough: boot device tree paths (each starts with '/', unique in this VM);
 	 * passthrough_ipa[i]: where its first reg range starts in the VM, 0: IPA = PA.
 	 * Resolved and checked against the boot device tree by passthrough_resolve(). */
@@ -83,6 +120,8 @@ struct keel_config {
 	struct vm_config vms[KEEL_MAX_VMS];
 	bool poweroff_when_idle;		/* keel,when-idle = "poweroff" */
 	bool console_timestamps;		/* keel,console-timestamps */
+	unsigned nr_shm;
+	struct config_shm shm[CONFIG_MAX_SHM];	/* in the order of their nodes */
 };
 
 /*

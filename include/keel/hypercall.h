@@ -19,7 +19,7 @@ static inline void smccc_set_ret(struct vcpu *v, int64_t x0)
 
 /* Function id in w0, arguments x1..; results written to x0..x3. */
 void hypercall_handle(struct vcpu *v);
-#define KEEL_NR_CALLS       7
+#define KEEL_NR_CALLS       8
 
 /*
  * The calls whose answer reads and writes only x0-x3 of the calling vCPU and changes

@@ -9,7 +9,9 @@
  * only moves when the vCPU starts or stops.
  *
  * Locking: vm->lock protects vm->state, every vcpu->power of the VM and the
- * emulated devices. A vCPU's registers are touched only by the physical CPU
+ * emulated devices. No code holds two VMs' locks at once: a doorbell ring is
+ * recorded under the ringer's lock and delivered under the peer's alone
+ * (include/keel/shm.h). A vCPU's registers are touched only by the physical CPU
  * it is pinned to, except while it is powered off (then by the CPU_ON caller,
  * under vm->lock).
  */
@@ -22,13 +24,14 @@
 #include <keel/config.h>
 #include <keel/console_out.h>
 #include <keel/pt.h>
+#include <keel/shm.h>
 #include <keel/spinlock.h>
 #include <keel/vpl011.h>
 #include <keel/vtestdev.h>
 #include <keel/vgic.h>
 #include <keel/vm_load.h>
 
-#define VM_MAX_DEVICES 6
+#define VM_MAX_DEVICES 6   /* pl011, gicd, gicr, test device, doorbell */
 #define VM_UART_INTID  33   /* SPI 1, as on QEMU virt */
 #define VM_INPUT_QUEUE 1024 /* console input keel holds while the guest's UART FIFO is full */
 
@@ -125,6 +128,7 @@ struct vm {
 	struct vm_ram ram[CONFIG_MAX_RAM];	/* ram[0]: the boot region */
 	unsigned nr_maps;
 	struct vm_map maps[VM_MAX_MAPS];	/* mapped by stage2_init after RAM */
+	struct vm_doorbell doorbell;		/* when cfg->nr_peers (include/keel/shm.h) */
 	const struct vm_passthrough *passthrough;	/* its passed-through devices, NULL: none */
 	/* Run-time lifecycle (src/core/vm_lifecycle.c, docs/architecture.md), under vm->lock. */
 	bool created;            /* holds its resources (set by vm_lifecycle_create) */

@@ -4,7 +4,9 @@
  *
  * The generated tree describes exactly what keel gives the VM: its RAM, its vCPUs (PSCI
  * over HVC), the emulated PL011 (with the fixed clock Linux's driver wants), the optional
- * keel,test-device, and, when has_gic, a GICv3 and the architected timer. Built with
+ * keel,test-device, and, when has_gic, a GICv3 and the architected timer; with config, its
+ * shared memory (/reserved-memory no-map children and "keel,shared-memory" nodes) and its
+ * doorbell PL061 (src/core/vmdt_shm.c). Built with
  * libfdt's sequential-write API only (fdt_sw.o has no FP/SIMD code).
  */
 #ifndef KEEL_VMDT_H
@@ -16,6 +18,9 @@
 #define VMDT_GICR_SIZE_PER_CPU 0x20000ULL	/* RD_base + SGI_base frames */
 #define VMDT_UART_SPI         1u		/* PL011 interrupt: SPI 1 = INTID 33 */
 #define VMDT_CLOCK_HZ         24000000u		/* apb-pclk, as QEMU virt */
+#define VMDT_PHANDLE_CLK      1u		/* apb-pclk */
+#define VMDT_PHANDLE_GIC      2u
+#define VMDT_PHANDLE_SHM(i)   (0x100u + (i))	/* /reserved-memory child of shared mapping i */
 
 struct vm_passthrough;
 
@@ -27,6 +32,7 @@ struct vmdt_params {
 	uint64_t gicd_ipa, gicr_ipa;		/* GICD 64 KiB, GICR 128 KiB per vCPU */
 	uint32_t gic_maint_intid;		/* PPI INTID, 0: no interrupts property */
 	uint32_t timer_intid[4];		/* secure, non-secure phys, virtual, hyp: PPI INTIDs */
+	const struct keel_config *config;	/* its regions and peers' names; NULL: no shm nodes */
 	/* Passed-through devices, copied from the boot device tree (needs has_gic). NULL: none */
 	const void *boot_fdt;
 	const struct vm_passthrough *passthrough;
@@ -38,6 +44,9 @@ struct vmdt_params {
  * a PPI when has_gic, no vCPUs).
  */
 must_check int vmdt_build(const struct vmdt_params *p, void *buf, size_t size);
+
+/* The shared memory and doorbell nodes, into the tree being written (a libfdt error). */
+int vmdt_shm_add(void *fdt, const struct vmdt_params *p);
 
 /*
  * Check a user-given VM device tree (size bytes, 8-byte aligned) against vm: a valid

@@ -4,7 +4,7 @@
  * identification Linux's AMBA bus matches against the gpio-pl061 driver's id
  * table (0x00041061).
  *
- * keel will use it for inter-VM doorbells (not yet attached to VMs): for each
+ * keel uses it for inter-VM doorbells (src/core/shm_doorbell.c): for each
  * peer, one line the guest configures as an output rings that peer, and one
  * line the guest configures as an input rises when that peer rings.
  *

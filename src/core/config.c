@@ -6,6 +6,7 @@
  * Unknown properties are errors: a misspelt optional property must not be ignored.
  */
 #include <keel/config.h>
+#include <keel/config_shm.h>
 #include <keel/platform.h>
 #include <keel/vm_load.h>
 
@@ -36,6 +37,7 @@ static const char *const cfg_root_props[] = {
 static const char *const cfg_vm_props[] = {
 	"compatible", "memory", "cpus", "cpu-affinity", "kernel", "kernel-format",
 	"load-offset", "initrd", "bootargs", "dtb", "uart", "test-device", "memory-phys",
+	"shared-memory", "shared-memory-ro", "doorbell",
 	"passthrough", "passthrough-ipa", "autostart",
 };
 
@@ -174,6 +176,13 @@ static int cfg_check_name(const struct cfg_ctx *c, const char *name, int len)
 					"(no unit address)", ch);
 	}
 	return 0;
+}
+
+/* What config_shm.c needs of the parse (include/keel/config_shm.h). */
+static struct config_shm_ctx cfg_shm_ctx(const struct cfg_ctx *c)
+{
+	return (struct config_shm_ctx){ .fdt = c->fdt, .file = c->file, .ac = c->ac, .sc = c->sc,
+					.ipa_bits = c->ipa_bits, .err = c->err, .errlen = c->errlen };
 }
 
 /* "memory" for a VM of one region, "memory region <i>" (0-based) for a VM of several. */
@@ -487,8 +496,10 @@ static int cfg_parse_passthrough(const struct cfg_ctx *c, int node, struct vm_co
 	return r ? cfg_fail(c, r, "%s", msg) : 0;
 }
 
-static int cfg_parse_vm(struct cfg_ctx *c, int node, struct vm_config *vm, bool *pinned)
+static int cfg_parse_vm(struct cfg_ctx *c, int node, struct keel_config *cfg,
+			struct vm_config *vm, bool *pinned)
 {
+	struct config_shm_ctx shm = cfg_shm_ctx(c);
 	const char *name;
 	int len, sub, r;
 
@@ -502,7 +513,8 @@ static int cfg_parse_vm(struct cfg_ctx *c, int node, struct vm_config *vm, bool 
 	memcpy(vm->name, name, (size_t)len);
 	if (fdt_node_check_compatible(c->fdt, node, "keel,vm"))
 		return cfg_fail(c, KE_INVAL, "not compatible \"keel,vm\"; every node under / is a VM "
-				"and needs compatible = \"keel,vm\"");
+				"and needs compatible = \"keel,vm\" (or a shared memory region, "
+				"compatible = \"keel,shared-memory\")");
 	r = cfg_check_known(c, node, cfg_vm_props, ARRAY_SIZE(cfg_vm_props));
 	if (r)
 		return r;
@@ -523,6 +535,8 @@ static int cfg_parse_vm(struct cfg_ctx *c, int node, struct vm_config *vm, bool 
 		r = cfg_parse_passthrough(c, node, vm);
 	if (!r)
 		r = cfg_parse_autostart(c, node, vm);
+	if (!r)
+		r = config_shm_parse_vm(&shm, node, c->path, cfg, vm);
 	return r;
 }
 
@@ -697,7 +711,7 @@ static int cfg_parse_vms(struct cfg_ctx *c, struct keel_config *cfg, bool *pinne
 	int node, r;
 
 	fdt_for_each_subnode(node, c->fdt, 0)
-		n++;
+		n += !config_shm_is_region(c->fdt, node);
 	if (!n)
 		return cfg_fail(c, KE_NOENT, "no VMs; add one node with compatible = \"keel,vm\" "
 				"per VM");
@@ -707,8 +721,10 @@ static int cfg_parse_vms(struct cfg_ctx *c, struct keel_config *cfg, bool *pinne
 	fdt_for_each_subnode(node, c->fdt, 0) {
 		struct vm_config *vm = &cfg->vms[cfg->nr_vms];
 
+		if (config_shm_is_region(c->fdt, node))
+			continue;	/* config_shm_parse_regions's */
 		vm->id = cfg->nr_vms;
-		r = cfg_parse_vm(c, node, vm, &pinned[cfg->nr_vms]);
+		r = cfg_parse_vm(c, node, cfg, vm, &pinned[cfg->nr_vms]);
 		if (!r)
 			r = cfg_check_unique(c, cfg, vm);
 		if (!r)
@@ -737,8 +753,18 @@ int config_parse(const void *fdt, size_t fdt_size, const char *file, unsigned nr
 	r = cfg_check_blob(&c, fdt_size);
 	if (!r)
 		r = cfg_parse_root(&c, out);
+	if (!r) {
+		struct config_shm_ctx shm = cfg_shm_ctx(&c);
+
+		r = config_shm_parse_regions(&shm, out);
+	}
 	if (!r)
 		r = cfg_parse_vms(&c, out, pinned);
+	if (!r) {
+		struct config_shm_ctx shm = cfg_shm_ctx(&c);
+
+		r = config_shm_finish(&shm, out);
+	}
 	if (!r)
 		r = cfg_check_pins(&c, out, pinned, assigned);
 	if (!r)

@@ -4,6 +4,7 @@
  * not return in are left exactly as the guest had them.
  */
 #include <keel/hypercall.h>
+#include <keel/shm.h>
 #include <keel/vm.h>
 
 #define SMCCC_FAST_CALL     BIT(31)
@@ -68,6 +69,9 @@ static void keel_call(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2)
 	switch (fid) {
 	case KEEL_HC_CONSOLE_WRITE:
 		smccc_set_ret(v, keel_console_write(v, a1, a2));
+		break;
+	case KEEL_HC_DOORBELL:
+		smccc_set_ret(v, shm_doorbell_hypercall(v->vm, a1));
 		break;
 	default:
 		smccc_set_ret(v, SMCCC_NOT_SUPPORTED);

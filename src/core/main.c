@@ -24,6 +24,7 @@
 #include <keel/panic.h>
 #include <keel/passthrough.h>
 #include <keel/platform.h>
+#include <keel/shm.h>
 #include <keel/stack_guard.h>
 #include <keel/vm.h>
 #include <keel/vm_lifecycle.h>
@@ -173,6 +174,11 @@ static void boot_create_vms(void)
 	vm_passthrough_set(passthrough);
 	/* Every VM's phys regions before any VM's other RAM, which could otherwise take them. */
 	if (vm_claim_phys(&config, errbuf, sizeof(errbuf), &phys_vm)) {
+		klog("config error: %s: /%s: %s", config_file, phys_vm, errbuf);
+		boot_fail("fix the configuration and boot again");
+	}
+	/* Shared regions next: fixed ones need their one address, as phys RAM does. */
+	if (shm_setup(&config, errbuf, sizeof(errbuf), &phys_vm)) {
 		klog("config error: %s: /%s: %s", config_file, phys_vm, errbuf);
 		boot_fail("fix the configuration and boot again");
 	}

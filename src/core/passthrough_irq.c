@@ -77,6 +77,10 @@ static int pt_check_irq(const struct pt_ctx *c, const struct passthrough_device 
 	if (intid == PT_VM_UART_INTID)
 		return pt_fail(c, KE_EXIST, "its interrupt %llu is the one of the VM's emulated UART; "
 			       "pass through another device", ull(intid));
+	if (intid == CONFIG_DOORBELL_INTID && c->vm->nr_peers)
+		return pt_fail(c, KE_EXIST, "its interrupt %llu is the one of the VM's doorbell PL061 "
+			       "(it shares memory with other VMs); pass through another device",
+			       ull(intid));
 	if ((flags & PT_IRQ_TYPE_MASK) != PT_IRQ_EDGE_RISE &&
 	    (flags & PT_IRQ_TYPE_MASK) != PT_IRQ_LEVEL_HI)
 		return pt_fail(c, KE_INVAL, "its interrupt %llu has trigger flags 0x%x, neither 1 "

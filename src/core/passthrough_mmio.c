@@ -160,6 +160,14 @@ static int pt_check_ipa(const struct pt_ctx *c, uint64_t lo, uint64_t hi)
 	else if (pt_overlap(lo, hi - lo, CONFIG_GICD_BASE, CONFIG_GICD_SIZE) ||
 		 pt_overlap(lo, hi - lo, CONFIG_GICR_BASE, gicr_size))
 		what = "the VM's virtual GIC";
+	else if (vm->nr_peers && pt_overlap(lo, hi - lo, vm->doorbell_base, CONFIG_DEVICE_SIZE))
+		what = "the VM's doorbell PL061 (doorbell)";
+	for (unsigned i = 0; i < vm->nr_shm && !what; i++)
+		if (vm->shm[i].region < c->cfg->nr_shm &&
+		    pt_overlap(lo, hi - lo, vm->shm[i].ipa, c->cfg->shm[vm->shm[i].region].size))
+			return pt_fail(c, KE_RANGE, "it would be at IPA 0x%llx-0x%llx, where the VM maps "
+				       "shared memory %s; move that or give passthrough-ipa elsewhere",
+				       ull(lo), ull(hi - 1), c->cfg->shm[vm->shm[i].region].name);
 	if (what)
 		return pt_fail(c, KE_RANGE, "it would be at IPA 0x%llx-0x%llx, where keel emulates "
 			       "%s; move that or give passthrough-ipa elsewhere", ull(lo),

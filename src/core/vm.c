@@ -12,6 +12,7 @@
 #include <keel/firmware.h>
 #include <keel/mem.h>
 #include <keel/platform.h>
+#include <keel/shm.h>
 #include <keel/vm.h>
 #include <keel/vm_lifecycle.h>
 #include <keel/vm_load.h>
@@ -131,6 +132,11 @@ static void vm_init_devices(struct vm *vm, const struct vm_config *cfg)
 		vtestdev_init(&vm->testdev);
 		vm_add_device(vm, "keel,test-device", cfg->testdev_base, VTESTDEV_SIZE,
 			      testdev_read, testdev_write, &vm->testdev);
+	}
+	if (cfg->nr_peers) {
+		shm_doorbell_init(vm);
+		vm_add_device(vm, "pl061", cfg->doorbell_base, VPL061_SIZE, shm_doorbell_read,
+			      shm_doorbell_write, vm);
 	}
 }
 
@@ -315,6 +321,7 @@ static int vm_build_dtb(struct vm *vm, char *err, size_t errlen)
 	params.gicd_ipa = CONFIG_GICD_BASE;
 	params.gicr_ipa = CONFIG_GICR_BASE;
 	params.gic_maint_intid = p->gic_maint_intid;
+	params.config = shm_config();
 	params.boot_fdt = p->fdt;
 	params.passthrough = vm->passthrough;
 	memcpy(params.timer_intid, p->timer_intid, sizeof(params.timer_intid));
@@ -359,14 +366,23 @@ static int vm_load_images(struct vm *vm, char *err, size_t errlen)
 int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform *p,
 	      char *err, size_t errlen)
 {
+	const size_t lock_end = offsetof(struct vm, lock) + sizeof(vm->lock);
 	int ret;
 
-	memset(vm, 0, sizeof(*vm));
+	/*
+	 * Everything but the lock, and under it: at run time (the monitor's start of a
+	 * destroyed VM) a peer ringing this slot's doorbell (shm_doorbell_ring) may take the
+	 * lock at any moment, and it must then find the slot STOPPED, never half wiped.
+	 */
+	spin_lock(&vm->lock);
+	memset(vm, 0, offsetof(struct vm, lock));
+	memset((char *)vm + lock_end, 0, sizeof(*vm) - lock_end);
+	vm->state = VM_STOPPED;
+	spin_unlock(&vm->lock);
 	vm->cfg = cfg;
 	vm->name = cfg->name;
 	vm->id = cfg->id;
 	vm->nr_vcpus = cfg->nr_vcpus;
-	vm->state = VM_STOPPED;
 	vm->platform = p;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
@@ -398,7 +414,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 	ret = vm_alloc_ram(vm, err, errlen);
 	if (ret)
 		return ret;
-	ret = stage2_init(vm, mmu_pa_bits(), err, errlen);
+	ret = shm_vm_add_maps(vm, err, errlen);
+	if (!ret)
+		ret = stage2_init(vm, mmu_pa_bits(), err, errlen);
 	if (!ret)
 		ret = vm_load_images(vm, err, errlen);
 	if (ret) {
@@ -424,6 +442,7 @@ void vm_start(struct vm *vm)
 	spin_lock(&vm->lock);
 	vm->state = VM_RUNNING;
 	vm->active = true;
+	vm->restart_pending = false;
 	vm_passthrough_irq_start(vm);
 	vm->cntvoff = arch_counter_now();
 	/* The kernel's entry point, with x0 the device tree's address (booting.rst). */
@@ -431,6 +450,15 @@ void vm_start(struct vm *vm)
 	v->power = VCPU_ON_PENDING;
 	spin_unlock(&vm->lock);
 	cpu_assign(v->pcpu, v);
+}
+
+/* A restart that cannot happen: the VM stays stopped, for good. */
+static bool vm_restart_abandon(struct vm *vm)
+{
+	spin_lock(&vm->lock);
+	vm->restart_pending = false;
+	spin_unlock(&vm->lock);
+	return false;
 }
 
 bool vm_reload_and_start(struct vm *vm)
@@ -443,7 +471,7 @@ bool vm_reload_and_start(struct vm *vm)
 	vm->input_head = vm->input_count = 0;
 	if (vm_init_vgic(vm)) {
 		klog("vm %s: cannot restart: its virtual GIC does not reset", vm->name);
-		return false;
+		return vm_restart_abandon(vm);
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].power = VCPU_OFF; /* vm_start powers on vCPU 0; the guest starts the rest */
@@ -451,9 +479,13 @@ bool vm_reload_and_start(struct vm *vm)
 	}
 	if (vm->cfg->has_testdev)
 		vtestdev_init(&vm->testdev);
+	/* Not running: no peer touches its doorbell now (shm_doorbell_ring). Its shared
+	 * regions are left as they are, for its peers' sake (include/keel/shm.h). */
+	if (vm->cfg->nr_peers)
+		shm_doorbell_init(vm);
 	if (vm_load_images(vm, err, sizeof(err))) {
 		klog("vm %s: cannot restart: %s", vm->name, err);
-		return false;
+		return vm_restart_abandon(vm);
 	}
 	/* Its previous run's translations (tagged with its VMID) must not survive into the next. */
 	stage2_tlb_inval_vm(vm);
@@ -493,8 +525,16 @@ static void vm_finished(struct vm *vm)
 		return;
 	klog("vm %s: halted", vm->name);
 	vm_lifecycle_finished(vm);   /* no longer active; released if a destroy is pending */
-	for (unsigned i = 0; i < nr_vms; i++)
-		all = all && __atomic_load_n(&vms[i].state, __ATOMIC_ACQUIRE) == VM_STOPPED;
+	/*
+	 * One VM lock at a time. Not the state: a VM being rebuilt for a restart is STOPPED
+	 * meanwhile, but it stays active from vm_start until vm_lifecycle_finished, so it is
+	 * not taken for a VM that has stopped for good.
+	 */
+	for (unsigned i = 0; i < nr_vms && all; i++) {
+		spin_lock(&vms[i].lock);
+		all = !vms[i].active;
+		spin_unlock(&vms[i].lock);
+	}
 	if (!all)
 		return;
 	if (keel_poweroff_when_idle) {
@@ -632,6 +672,8 @@ int vm_mmio_access(struct vm *vm, const struct mmio_device *d, uint64_t ipa, uns
 	spin_unlock(&vm->lock);
 	if (write && d->write == uart_write)
 		vm_console_drain(vm);   /* it may have ended a line: print it without vm->lock */
+	else if (write && d->write == shm_doorbell_write)
+		shm_doorbell_flush(vm); /* rings take the peer's lock: never inside ours */
 	return ret;
 }
 

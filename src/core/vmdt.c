@@ -14,9 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define VMDT_PHANDLE_CLK 1u
-#define VMDT_PHANDLE_GIC 2u
-#define VMDT_PHANDLE_PT  3u	/* and up: copies of passed-through devices' fixed clocks */
+#define VMDT_PHANDLE_PT  3u	/* and up, below VMDT_PHANDLE_SHM(0): copies of passed-through devices' fixed clocks */
 #define VMDT_MAX_CELLS   16
 #define VMDT_NAME_MAX    48
 #define MPIDR_AFF3_MASK  0xff00000000ULL
@@ -311,6 +309,8 @@ int vmdt_build(const struct vmdt_params *p, void *buf, size_t size)
 			w.err = vmdt_passthrough_add(buf, p->boot_fdt, p->passthrough,
 						     VMDT_PHANDLE_GIC, VMDT_PHANDLE_PT);
 	}
+	if (!w.err)
+		w.err = vmdt_shm_add(w.fdt, p);
 	w_end(&w);
 	if (!w.err)
 		w.err = fdt_finish(buf);

@@ -1,4 +1,4 @@
-// deps: src/core/config.c src/core/config_passthrough.c src/core/vm_load.c src/platform/platform.c tests/unit/dt_fixture.c
+// deps: src/core/config.c src/core/config_shm.c src/core/config_passthrough.c src/core/vm_load.c src/platform/platform.c tests/unit/dt_fixture.c
 /*
  * config_parse on configs/default.dts and on the fixtures tests/unit/configs/cfg-*.dts,
  * compiled here with dtc through popen. Run from the top of the tree (as `make unit` does).

@@ -1,4 +1,4 @@
-// deps: src/core/passthrough.c src/core/passthrough_mmio.c src/core/passthrough_irq.c src/core/vmdt.c src/core/vmdt_passthrough.c src/core/config.c src/core/config_passthrough.c src/core/vm_load.c src/platform/platform.c tests/unit/dt_fixture.c
+// deps: src/core/passthrough.c src/core/passthrough_mmio.c src/core/passthrough_irq.c src/core/vmdt.c src/core/vmdt_shm.c src/core/vmdt_passthrough.c src/core/config.c src/core/config_shm.c src/core/config_passthrough.c src/core/vm_load.c src/platform/platform.c tests/unit/dt_fixture.c
 /*
  * Device passthrough: passthrough_resolve against QEMU virt's own device tree
  * (build/qemu-virt.dtb) and the fixture tests/unit/configs/pt-boot.dts, every refusal by
@@ -113,6 +113,34 @@ static void refuse_one(const char *path, uint64_t ipa, int want, const char *msg
 }
 
 /* ------------------------------------------------------------ QEMU virt */
+
+/* A VM with a doorbell (a peer) or a shared mapping: passed-through pages and SPIs keep clear. */
+static void test_qemu_shm_clashes(void **state)
+{
+	struct vm_config *vm;
+
+	use_qemu();
+	vm = vm_add("a", 0x40000000);
+	vm->nr_peers = 1;
+	vm->doorbell_base = CONFIG_DEFAULT_DOORBELL;
+	give(vm, "/pl061@9030000", 0);
+	expect_refusal(KE_RANGE, "where keel emulates the VM's doorbell PL061 (doorbell)");
+	vm->passthrough_ipa[0] = 0x20000000;
+	expect_refusal(KE_EXIST, "its interrupt 39 is the one of the VM's doorbell PL061");
+	vm->nr_peers = 0;	/* without peers, no doorbell: the device is fine there */
+	resolve_ok();
+
+	use_qemu();
+	vm = vm_add("a", 0x40000000);
+	cfg.nr_shm = 1;
+	snprintf(cfg.shm[0].name, sizeof(cfg.shm[0].name), "ring0");
+	cfg.shm[0].size = 0x2000;
+	vm->nr_shm = 1;
+	vm->shm[0] = (struct config_shm_map){ .region = 0, .ipa = 0x0900f000 };
+	give(vm, "/pl031@9010000", 0);
+	expect_refusal(KE_RANGE, "it would be at IPA 0x9010000-0x9010fff, where the VM maps "
+		       "shared memory ring0");
+}
 
 static void test_qemu_pl031(void **state)
 {
@@ -682,6 +710,7 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_qemu_shm_clashes, teardown),
 		cmocka_unit_test_teardown(test_qemu_pl031, teardown),
 		cmocka_unit_test_teardown(test_qemu_pl031_moved, teardown),
 		cmocka_unit_test_teardown(test_qemu_virtio_page_alone, teardown),

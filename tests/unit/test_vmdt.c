@@ -1,4 +1,4 @@
-// deps: src/core/vmdt.c src/core/vmdt_passthrough.c src/platform/platform.c tests/unit/dt_fixture.c
+// deps: src/core/vmdt.c src/core/vmdt_shm.c src/core/vmdt_passthrough.c src/platform/platform.c tests/unit/dt_fixture.c
 /*
  * vmdt_build: the generated tree is re-read with libfdt and every property checked; it
  * must also pass platform_parse and vmdt_check_given. vmdt_check_given: fixtures

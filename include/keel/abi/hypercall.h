@@ -52,6 +52,7 @@
 #define KEEL_HC_VM_INFO          0x86000001u /* -> x0 = VM id, x1 = this vCPU's index, x2 = vCPU count */
 #define KEEL_HC_CONSOLE_WRITE    0xc6000002u /* x1 = IPA of bytes, x2 = length -> x0 = bytes written */
 #define KEEL_HC_YIELD            0x86000003u /* -> x0 = 0 */
+#define KEEL_HC_DOORBELL         0x86000004u /* x1 = peer index k (lines 2k, 2k+1) -> x0 = 0 or INVALID_PARAMETER */
 #define KEEL_HC_CALL_COUNT       0x8600ff00u /* -> x0 = number of keel calls */
 #define KEEL_HC_CALL_UID         0x8600ff01u /* -> x0..x3 = keel's UID */
 #define KEEL_HC_REVISION         0x8600ff03u /* -> x0 = major, x1 = minor */
