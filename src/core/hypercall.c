@@ -69,6 +69,10 @@ static void keel_call(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2)
 	case KEEL_HC_CONSOLE_WRITE:
 		smccc_set_ret(v, keel_console_write(v, a1, a2));
 		break;
+	case KEEL_HC_YIELD:
+		smccc_set_ret(v, SMCCC_SUCCESS);
+		sched_vcpu_yield();   /* the exit path puts it behind the vCPUs queued here */
+		break;
 	default:
 		smccc_set_ret(v, SMCCC_NOT_SUPPORTED);
 	}

@@ -1,23 +1,22 @@
 /*
  * Interrupt delivery to VMs: the glue between interrupt sources (emulated
  * devices, the virtual timer, SGIs) and the virtual GIC model, and the kicks
- * that make a physical CPU notice a new interrupt for the vCPU it runs.
+ * that make a physical CPU notice a new interrupt for the vCPU it runs, or
+ * wake a vCPU blocked in WFI.
  */
-#include <keel/cpu.h>
+#include <keel/sched_vcpu.h>
 #include <keel/vm.h>
 
 void vm_irq_kick(struct vm *vm, uint32_t vcpus)
 {
-	unsigned self = this_cpu()->id;
-
 	for (unsigned i = 0; i < vm->nr_vcpus && vcpus; i++, vcpus >>= 1) {
 		struct vcpu *v = &vm->vcpus[i];
 
 		if (!(vcpus & 1))
 			continue;
+		/* Before vcpu_kick's look at its state: a CPU that loads it later sees this. */
 		__atomic_store_n(&v->irq_dirty, true, __ATOMIC_RELEASE);
-		if (v->pcpu != self)
-			cpu_kick(v->pcpu);
+		vcpu_kick(v);   /* wakes it if blocked, kicks its CPU if it runs elsewhere */
 	}
 }
 

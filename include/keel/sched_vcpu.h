@@ -1,0 +1,58 @@
+/*
+ * vCPUs on the scheduler (src/core/sched_vcpu.c): the glue between the pure run
+ * queues (keel/sched.h), vCPU power states (keel/vm.h) and the CPUs (arch).
+ *
+ * Every vCPU has a scheduling entity. A vCPU's state is in exactly one CPU, or in
+ * memory: a CPU puts it (vcpu_put) before it publishes it BLOCKED, RUNNABLE or OFF
+ * under keel_sched.lock, and loads it only after sched_pick gave it (so no two
+ * CPUs ever hold it). Lock order: vm->lock, then keel_sched.lock (innermost).
+ */
+#ifndef KEEL_SCHED_VCPU_H
+#define KEEL_SCHED_VCPU_H
+
+#include <keel/sched.h>
+
+struct vm;
+struct vcpu;
+
+extern struct sched keel_sched;
+
+void sched_vcpu_init(unsigned nr_cpus);
+void sched_vcpu_cpu_online(unsigned id);
+/* At VM creation: each vCPU's affinity, priority and start CPU from its config. */
+void sched_vcpu_setup(struct vm *vm);
+/* Make a powered-on (ON_PENDING) or blocked vCPU runnable, and kick the CPU that must look. */
+void vcpu_wake(struct vcpu *v);
+/* Something changed for v (an interrupt, its VM stopping): wake it, or kick the CPU it runs on. */
+void vcpu_kick(struct vcpu *v);
+/* The physical CPU v runs on or last ran on (the monitor's "where each vCPU runs"). */
+unsigned sched_vcpu_cpu(const struct vcpu *v);
+/* Whether v is RUNNING, RUNNABLE, BLOCKED or OFF (enum sched_state). */
+enum sched_state sched_vcpu_state(const struct vcpu *v);
+
+/*
+ * For this CPU's run loop (arch): the next vCPU to load, with its power state taken
+ * care of (vCPUs that must leave are left here), or NULL; and the timer to arm before
+ * entering a guest or waiting: the time slice if it shares the CPU, and the nearest
+ * timer deadline of the blocked vCPUs whose last CPU this is.
+ */
+struct vcpu *sched_vcpu_next(void);
+void sched_vcpu_arm_timer(bool slice_start);
+/* keel's timer fired on this CPU: end the slice if due, raise the blocked vCPUs' timers. */
+void sched_vcpu_timer_fired(void);
+/* The vCPU running here (put already) gives way / blocks / stops. */
+void sched_vcpu_preempt_current(void);
+void sched_vcpu_block_current(struct vcpu *v);
+void sched_vcpu_stop_current(void);
+/* Whether this CPU's current must give way at its next exit (lockless). */
+static inline bool sched_vcpu_resched_due(unsigned cpu)
+{
+	return __atomic_load_n(&keel_sched.cpu[cpu].resched, __ATOMIC_RELAXED);
+}
+/* KEEL_HC_YIELD: whether another vCPU waits for this CPU (lockless), and the request to go. */
+bool sched_vcpu_yield_due(void);
+void sched_vcpu_yield(void);
+/* WFI waits in place on this CPU (the CPU counts as idle for placement) or not. */
+void sched_vcpu_set_waiting(bool waiting);
+
+#endif
