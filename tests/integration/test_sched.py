@@ -75,3 +75,16 @@ def test_exclusive_cpu_keeps_latency(keel):
     check_vm_passed(lines, "share-b", "share", min_pass=4, session=run)
     # Not under -icount (two CPUs take turns in one host thread there): host noise only.
     _check_lateness(run, lines, "exclusive ticker", median_max=WAKE_LATE_MAX_US)
+
+
+@pytest.mark.linux
+def test_two_linux_vms_four_vcpus_on_two_cpus(keel):
+    """Two Linux VMs of 4 vCPUs each on -smp 2: 8 vCPUs time-share 2 CPUs, and both VMs
+    pass their checks (every vCPU runs work, IPIs, RCU, timers) and power off."""
+    from test_linux import BOOT_TIMEOUT, min_pass
+
+    # Either VM may finish first; keel powers off once both have (keel,when-idle).
+    run = keel("linux-sched.dts", smp=2, timeout=2 * BOOT_TIMEOUT)
+    lines = run.finish()
+    for vm in ("linux-a", "linux-b"):
+        check_vm_passed(lines, vm, "linux", min_pass=min_pass(4), session=run)
