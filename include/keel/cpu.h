@@ -16,6 +16,7 @@ struct vcpu;
 struct cpu {
 	struct vcpu_regs *regs;    /* registers of the vCPU running here: must stay first */
 	struct vcpu *vcpu;         /* vCPU loaded on this CPU, NULL when idle */
+	bool exit_work;            /* the exit tail has scheduler work: wait_requested or a resched */
 	bool wait_requested;       /* the vCPU's exit handler asked it to wait (WFI, CPU_SUSPEND) */
 	unsigned id;               /* index in the boot device tree's /cpus */
 	uint64_t mpidr;

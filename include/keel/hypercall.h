@@ -9,7 +9,6 @@
 #include <keel/types.h>
 #include <keel/abi/hypercall.h>
 
-#include <keel/sched_vcpu.h>
 #include <keel/vm.h>
 
 /* An SMCCC result in x0 (negative error codes as 64-bit values). */
@@ -49,11 +48,9 @@ static inline bool hypercall_handle_fast(struct vcpu *v)
 		r->x[2] = v->vm->nr_vcpus;
 		return true;
 	case KEEL_HC_YIELD:
-		/* Another vCPU waits for this CPU: hypercall.c's keel_call gives way to it. */
-		if (sched_vcpu_yield_due())
-			return false;
-		smccc_set_ret(v, SMCCC_SUCCESS);
-		return true;
+		/* It may give the CPU away: hypercall.c's keel_call (a call here would cost
+		 * this leaf function a frame). */
+		return false;
 	case KEEL_HC_CALL_COUNT:
 		smccc_set_ret(v, KEEL_NR_CALLS);
 		return true;

@@ -44,15 +44,26 @@ void sched_vcpu_timer_fired(void);
 void sched_vcpu_preempt_current(void);
 void sched_vcpu_block_current(struct vcpu *v);
 void sched_vcpu_stop_current(void);
-/* Whether this CPU's current must give way at its next exit (lockless). */
+/* Whether this CPU's current must give way (lockless): looked at on interrupt exits, and
+ * every resched is sent with an interrupt (kick, the slice timer, a self-kick). */
 static inline bool sched_vcpu_resched_due(unsigned cpu)
 {
 	return __atomic_load_n(&keel_sched.cpu[cpu].resched, __ATOMIC_RELAXED);
 }
-/* KEEL_HC_YIELD: whether another vCPU waits for this CPU (lockless), and the request to go. */
-bool sched_vcpu_yield_due(void);
+/* KEEL_HC_YIELD: give way to the vCPUs queued on this CPU, if any (at the next exit). */
 void sched_vcpu_yield(void);
-/* WFI waits in place on this CPU (the CPU counts as idle for placement) or not. */
-void sched_vcpu_set_waiting(bool waiting);
+/*
+ * The current of CPU cpu (the caller's) waits in place in WFI: the CPU counts as idle for
+ * placement. Lockless, a WFI must stay cheap: setting it pairs with sched_enqueue's fence,
+ * so either the waker sees waiting (and kicks) or the waiter's next sched_has_queued()
+ * sees the queued vCPU. Clearing needs no fence: a waker that sees it stale only kicks
+ * once too often.
+ */
+static inline void sched_vcpu_set_waiting(unsigned cpu, bool waiting)
+{
+	__atomic_store_n(&keel_sched.cpu[cpu].waiting, waiting, __ATOMIC_RELAXED);
+	if (waiting)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
 
 #endif

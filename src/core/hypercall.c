@@ -4,6 +4,7 @@
  * not return in are left exactly as the guest had them.
  */
 #include <keel/hypercall.h>
+#include <keel/sched_vcpu.h>
 #include <keel/vm.h>
 
 #define SMCCC_FAST_CALL     BIT(31)

@@ -30,7 +30,7 @@ void sched_entity_init(struct sched_entity *e, uint32_t affinity, unsigned prio,
 /* What a new entity would compete with on c: its queue, and a current that does not just wait. */
 static unsigned sched_load(const struct sched_cpu *c)
 {
-	return c->nr_queued + (c->current && !c->waiting ? 1 : 0);
+	return c->nr_queued + (c->current && !__atomic_load_n(&c->waiting, __ATOMIC_RELAXED) ? 1 : 0);
 }
 
 static int sched_place(const struct sched *s, const struct sched_entity *e)
@@ -67,6 +67,8 @@ static void sched_enqueue(struct sched *s, unsigned cpu, struct sched_entity *e)
 		c->head = e;
 	c->tail = e;
 	__atomic_store_n(&c->nr_queued, c->nr_queued + 1, __ATOMIC_RELEASE);
+	/* Before sched_notify reads waiting, which its CPU sets without the lock. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 /* e just joined cpu's queue: does the CPU have to look now? */
@@ -76,7 +78,7 @@ static int sched_notify(struct sched *s, unsigned cpu, const struct sched_entity
 
 	if (!c->current)
 		return (int)cpu;     /* idle: it may be in WFI */
-	if (c->waiting || c->current->prio <= e->prio) {
+	if (__atomic_load_n(&c->waiting, __ATOMIC_RELAXED) || c->current->prio <= e->prio) {
 		/* A waiter gives way at once; an equal shares at once (its slice starts now). */
 		c->resched = true;
 		return (int)cpu;

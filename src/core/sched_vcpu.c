@@ -24,9 +24,13 @@ static struct vcpu *vcpu_of(const struct sched_entity *e)
 	return &vms[i / KEEL_MAX_VCPUS].vcpus[i % KEEL_MAX_VCPUS];
 }
 
+/*
+ * Also this CPU: a resched for its own current is noticed at an interrupt exit (the
+ * ordinary exit path does not look, to stay as cheap as before the scheduler).
+ */
 static void kick(int cpu)
 {
-	if (cpu != SCHED_NO_CPU && (unsigned)cpu != arch_cpu_id())
+	if (cpu != SCHED_NO_CPU)
 		arch_cpu_kick((unsigned)cpu);
 }
 
@@ -64,12 +68,22 @@ void vcpu_wake(struct vcpu *v)
 void vcpu_kick(struct vcpu *v)
 {
 	struct sched_entity *e = entity_of(v);
-	unsigned self = arch_cpu_id();
 	int cpu = SCHED_NO_CPU;
 
-	/* Only this CPU changes an entity RUNNING here: the exit path will see the news. */
-	if (__atomic_load_n(&e->state, __ATOMIC_RELAXED) == SCHED_RUNNING && e->cpu == self)
+	/*
+	 * The caller's irq_dirty store before the look at the state: a CPU that puts the vCPU
+	 * after this look publishes it under the lock, and whoever loads it next reads
+	 * irq_dirty after taking that lock; one that blocks it looks at its interrupts again.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&e->state, __ATOMIC_RELAXED) == SCHED_RUNNING) {
+		unsigned cpu = __atomic_load_n(&e->cpu, __ATOMIC_RELAXED);
+
+		/* Only this CPU changes an entity RUNNING here: the exit path will see the news. */
+		if (cpu != arch_cpu_id())
+			arch_cpu_kick(cpu);
 		return;
+	}
 	spin_lock(&keel_sched.lock);
 	if (e->state == SCHED_BLOCKED)
 		cpu = sched_wake(&keel_sched, e);
@@ -234,24 +248,17 @@ void sched_vcpu_stop_current(void)
 	spin_unlock(&keel_sched.lock);
 }
 
-bool sched_vcpu_yield_due(void)
-{
-	return sched_has_queued(&keel_sched, arch_cpu_id());
-}
-
 void sched_vcpu_yield(void)
 {
 	unsigned self = arch_cpu_id();
 
+	bool go;
+
 	spin_lock(&keel_sched.lock);
-	if (keel_sched.cpu[self].nr_queued)
+	go = keel_sched.cpu[self].nr_queued != 0;
+	if (go)
 		keel_sched.cpu[self].resched = true;
 	spin_unlock(&keel_sched.lock);
-}
-
-void sched_vcpu_set_waiting(bool waiting)
-{
-	spin_lock(&keel_sched.lock);
-	sched_set_waiting(&keel_sched, arch_cpu_id(), waiting);
-	spin_unlock(&keel_sched.lock);
+	if (go)
+		kick((int)self);   /* the interrupt exit right after the HVC gives way */
 }

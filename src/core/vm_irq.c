@@ -4,11 +4,14 @@
  * that make a physical CPU notice a new interrupt for the vCPU it runs, or
  * wake a vCPU blocked in WFI.
  */
+#include <keel/cpu.h>
 #include <keel/sched_vcpu.h>
 #include <keel/vm.h>
 
 void vm_irq_kick(struct vm *vm, uint32_t vcpus)
 {
+	unsigned self = this_cpu()->id;
+
 	for (unsigned i = 0; i < vm->nr_vcpus && vcpus; i++, vcpus >>= 1) {
 		struct vcpu *v = &vm->vcpus[i];
 
@@ -16,6 +19,10 @@ void vm_irq_kick(struct vm *vm, uint32_t vcpus)
 			continue;
 		/* Before vcpu_kick's look at its state: a CPU that loads it later sees this. */
 		__atomic_store_n(&v->irq_dirty, true, __ATOMIC_RELEASE);
+		/* Loaded here: this CPU runs it, and its exit path sees irq_dirty (the common,
+		 * cheap case: its own timer, a self-SGI, a device it just touched). */
+		if (__atomic_load_n(&v->loaded, __ATOMIC_RELAXED) && v->pcpu == self)
+			continue;
 		vcpu_kick(v);   /* wakes it if blocked, kicks its CPU if it runs elsewhere */
 	}
 }

@@ -55,7 +55,10 @@ static bool vcpu_has_work(struct vcpu *v)
 
 void vcpu_block(struct vcpu *v)
 {
-	this_cpu()->wait_requested = true;
+	struct cpu *c = this_cpu();
+
+	c->wait_requested = true;
+	c->exit_work = true;
 }
 
 /* Take the vCPU off this CPU, saved, and run whatever comes next: never returns. */
@@ -83,7 +86,7 @@ static void vcpu_wait(struct vcpu *v)
 	unsigned self = this_cpu()->id;
 
 	vm_console_idle(v->vm);
-	sched_vcpu_set_waiting(true);
+	sched_vcpu_set_waiting(self, true);
 	for (;;) {
 		vgic_hw_sync(v);
 		if (vcpu_has_work(v))
@@ -93,7 +96,7 @@ static void vcpu_wait(struct vcpu *v)
 		wfi();
 		irq_handle();
 	}
-	sched_vcpu_set_waiting(false);
+	sched_vcpu_set_waiting(self, false);
 }
 
 /* Anything but an ordinary resume: the vCPU leaves, waits or gives way. */
@@ -101,6 +104,7 @@ static __attribute__((noinline)) void vcpu_exit_slow(struct vcpu *v)
 {
 	struct cpu *c = this_cpu();
 
+	c->exit_work = false;
 	if (c->wait_requested) {
 		c->wait_requested = false;
 		vcpu_wait(v);
@@ -207,6 +211,9 @@ struct vcpu_regs *vcpu_exit(struct vcpu_regs *regs, unsigned kind)
 	} else if (kind == EXIT_IRQ) {
 		v->stats.irqs++;
 		irq_handle();
+		/* Every resched comes with an interrupt: the ordinary exit does not look. */
+		if (sched_vcpu_resched_due(c->id))
+			c->exit_work = true;
 	} else if (kind == EXIT_SERROR) {
 		handle_serror(v, read_sysreg(esr_el2));
 	}
@@ -214,7 +221,7 @@ struct vcpu_regs *vcpu_exit(struct vcpu_regs *regs, unsigned kind)
 
 	if (__builtin_expect(__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING ||
 			     __atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_ON ||
-			     c->wait_requested || sched_vcpu_resched_due(c->id), 0))
+			     c->exit_work, 0))
 		vcpu_exit_slow(v);
 	if (v->gic.nr_used || __atomic_load_n(&v->irq_dirty, __ATOMIC_ACQUIRE))
 		vgic_hw_flush(v);
