@@ -44,8 +44,8 @@ void sched_vcpu_timer_fired(void);
 void sched_vcpu_preempt_current(void);
 void sched_vcpu_block_current(struct vcpu *v);
 void sched_vcpu_stop_current(void);
-/* Whether this CPU's current must give way (lockless): looked at on interrupt exits, and
- * every resched is sent with an interrupt (kick, the slice timer, a self-kick). */
+/* Whether this CPU's current must give way (lockless): looked at when a kick arrives, and
+ * every resched is sent with a kick (to another CPU or to this one). */
 static inline bool sched_vcpu_resched_due(unsigned cpu)
 {
 	return __atomic_load_n(&keel_sched.cpu[cpu].resched, __ATOMIC_RELAXED);

@@ -25,7 +25,7 @@ static struct vcpu *vcpu_of(const struct sched_entity *e)
 }
 
 /*
- * Also this CPU: a resched for its own current is noticed at an interrupt exit (the
+ * Also this CPU: a resched for its own current is noticed when the kick arrives (the
  * ordinary exit path does not look, to stay as cheap as before the scheduler).
  */
 static void kick(int cpu)
@@ -195,6 +195,8 @@ void sched_vcpu_timer_fired(void)
 	if (slice_end[self] && now >= slice_end[self]) {
 		slice_end[self] = 0;
 		sched_tick(&keel_sched, self);
+		if (keel_sched.cpu[self].resched)
+			arch_cpu_kick(self);   /* the exit path looks at resched on a kick */
 	}
 	for (unsigned i = 0; i < nr_vms; i++)
 		for (unsigned j = 0; j < vms[i].nr_vcpus; j++) {

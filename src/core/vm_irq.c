@@ -4,6 +4,7 @@
  * that make a physical CPU notice a new interrupt for the vCPU it runs, or
  * wake a vCPU blocked in WFI.
  */
+#include <keel/arch/cpu_arch.h>
 #include <keel/cpu.h>
 #include <keel/sched_vcpu.h>
 #include <keel/vm.h>
@@ -17,12 +18,23 @@ void vm_irq_kick(struct vm *vm, uint32_t vcpus)
 
 		if (!(vcpus & 1))
 			continue;
-		/* Before vcpu_kick's look at its state: a CPU that loads it later sees this. */
 		__atomic_store_n(&v->irq_dirty, true, __ATOMIC_RELEASE);
-		/* Loaded here: this CPU runs it, and its exit path sees irq_dirty (the common,
-		 * cheap case: its own timer, a self-SGI, a device it just touched). */
-		if (__atomic_load_n(&v->loaded, __ATOMIC_RELAXED) && v->pcpu == self)
+		/*
+		 * irq_dirty before the look at where v is. Loaded here: this CPU runs it and its
+		 * exit path sees irq_dirty (its own timer, a self-SGI, a device it touched).
+		 * Loaded elsewhere: kick that CPU. If it is being put meanwhile, whoever loads it
+		 * next reads irq_dirty after the scheduler's lock, which the put released after
+		 * clearing loaded; one that blocks it looks at its interrupts again after that.
+		 * Off any CPU: the scheduler wakes it (vcpu_kick).
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&v->loaded, __ATOMIC_ACQUIRE)) {   /* then pcpu is where */
+			unsigned cpu = __atomic_load_n(&v->pcpu, __ATOMIC_RELAXED);
+
+			if (cpu != self)
+				arch_cpu_kick(cpu);
 			continue;
+		}
 		vcpu_kick(v);   /* wakes it if blocked, kicks its CPU if it runs elsewhere */
 	}
 }

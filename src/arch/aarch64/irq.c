@@ -205,6 +205,9 @@ void irq_handle(void)
 		gicv3_deactivate(intid);
 		if (intid == uart_intid)
 			console_mux_rx();
+		/* Every resched is sent with a kick (sched_vcpu.c), never looked at otherwise. */
+		if (intid == GIC_SGI_KICK && sched_vcpu_resched_due(this_cpu()->id))
+			this_cpu()->exit_work = true;
 		/* The kick SGI carries no data: the exit path re-reads the vCPU's state and
 		 * refills its list registers. */
 	}

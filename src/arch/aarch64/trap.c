@@ -27,7 +27,7 @@ static void skip_insn(struct vcpu *v, uint64_t esr)
 
 /*
  * WFI waits until the vCPU has an interrupt to take (its virtual timer, an SGI,
- * a device) or must stop (vcpu_wait). WFE (and the timed forms) complete at
+ * a device) or must stop (vcpu_block). WFE (and the timed forms) complete at
  * once: an event is allowed to be pending, and a spinning guest that shares its
  * CPU loses it at the end of its time slice anyway.
  */
@@ -53,14 +53,6 @@ static bool vcpu_has_work(struct vcpu *v)
 	return pending;
 }
 
-void vcpu_block(struct vcpu *v)
-{
-	struct cpu *c = this_cpu();
-
-	c->wait_requested = true;
-	c->exit_work = true;
-}
-
 /* Take the vCPU off this CPU, saved, and run whatever comes next: never returns. */
 static noreturn_fn void vcpu_leave_cpu(struct vcpu *v, enum sched_state to)
 {
@@ -77,13 +69,15 @@ static noreturn_fn void vcpu_leave_cpu(struct vcpu *v, enum sched_state to)
 }
 
 /*
- * The vCPU waits for an interrupt. Alone on its CPU it waits in place, loaded, as
- * cheaply as before the scheduler (its timers still fire in hardware); once another
- * vCPU is queued here it is descheduled BLOCKED and the other runs.
+ * The vCPU waits for an interrupt. Alone on its CPU it waits here, loaded, as cheaply
+ * as before the scheduler (its timers still fire in hardware). Once another vCPU is
+ * queued here it asks the exit tail to deschedule it BLOCKED (after the handler has
+ * finished: CPU_SUSPEND still writes its result), and the other runs.
  */
-static void vcpu_wait(struct vcpu *v)
+void vcpu_block(struct vcpu *v)
 {
-	unsigned self = this_cpu()->id;
+	struct cpu *c = this_cpu();
+	unsigned self = c->id;
 
 	vm_console_idle(v->vm);
 	sched_vcpu_set_waiting(self, true);
@@ -91,8 +85,11 @@ static void vcpu_wait(struct vcpu *v)
 		vgic_hw_sync(v);
 		if (vcpu_has_work(v))
 			break;
-		if (sched_has_queued(&keel_sched, self))
-			vcpu_leave_cpu(v, SCHED_BLOCKED);
+		if (sched_has_queued(&keel_sched, self)) {
+			c->wait_requested = true;
+			c->exit_work = true;
+			break;
+		}
 		wfi();
 		irq_handle();
 	}
@@ -107,7 +104,7 @@ static __attribute__((noinline)) void vcpu_exit_slow(struct vcpu *v)
 	c->exit_work = false;
 	if (c->wait_requested) {
 		c->wait_requested = false;
-		vcpu_wait(v);
+		vcpu_leave_cpu(v, SCHED_BLOCKED);   /* it looks for work once more when published */
 	}
 	if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING ||
 	    __atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_ON)
@@ -210,10 +207,7 @@ struct vcpu_regs *vcpu_exit(struct vcpu_regs *regs, unsigned kind)
 		(fn ? fn : handle_undef)(v, esr);
 	} else if (kind == EXIT_IRQ) {
 		v->stats.irqs++;
-		irq_handle();
-		/* Every resched comes with an interrupt: the ordinary exit does not look. */
-		if (sched_vcpu_resched_due(c->id))
-			c->exit_work = true;
+		irq_handle();   /* a kick asking this vCPU to give way sets c->exit_work */
 	} else if (kind == EXIT_SERROR) {
 		handle_serror(v, read_sysreg(esr_el2));
 	}

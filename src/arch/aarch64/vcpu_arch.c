@@ -88,7 +88,7 @@ void vcpu_load(struct vcpu *v)
 	sysregs_restore(&v->sys);
 	fpsimd_restore(&v->fp);
 	vgic_hw_load(v);
-	v->loaded = true;
+	__atomic_store_n(&v->loaded, true, __ATOMIC_RELEASE);   /* after v->pcpu: vm_irq_kick */
 	c->vcpu = v;
 	c->regs = &v->regs;
 }
