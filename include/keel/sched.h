@@ -16,7 +16,9 @@
  * of its affinity mask (ties: the CPU it last ran on, then the lowest index).
  * A RUNNABLE entity stays on its queue until picked; nothing steals it.
  *
- * Locking: every function below but sched_has_queued() needs s->lock held.
+ * Locking: every function below but sched_has_queued() needs s->lock held;
+ * a CPU's waiting flag is also written by that CPU alone without it
+ * (sched_vcpu_set_waiting, with the fence sched_enqueue pairs with).
  * s->lock is innermost: nothing else is taken while holding it (a caller may
  * hold a vm->lock when it takes s->lock, never the reverse).
  */
