@@ -88,3 +88,12 @@ def test_two_linux_vms_four_vcpus_on_two_cpus(keel):
     lines = run.finish()
     for vm in ("linux-a", "linux-b"):
         check_vm_passed(lines, vm, "linux", min_pass=min_pass(4), session=run)
+
+
+def test_smp_and_hypercall_guests_share_two_cpus(keel):
+    """guests/smp's 4 vCPUs (CPU_ON/OFF, a shared atomic counter, YIELD while waiting) and
+    guests/hypercall's one share -smp 2: both pass all their checks."""
+    run = keel("sched-smp.dts", smp=2)
+    lines = run.finish()
+    check_vm_passed(lines, "smp", "smp", session=run)
+    check_vm_passed(lines, "hypercall", "hypercall", session=run)
