@@ -8,9 +8,10 @@ the IPI round trip needs a second CPU; the other figures run before vCPU 1 is st
 CPU 1 idles in keel's WFI). With -icount shift=0 the guest's counter advances one nanosecond
 per instruction executed on any CPU (and, with sleep=off, never with host time), so its
 figures are deterministic instruction counts.
-It prints "BENCH <figure> <count>" lines; we need every one of MAIN_FIGURES. The whole console
+It prints "BENCH <figure> <count>" lines; we need every one of BENCH_FIGURES. The whole console
 goes to build/bench/run.log. A second boot (DOORBELL_CONFIG, console in build/bench/doorbell.log)
-measures the doorbell round trip between two VMs of guests/shm, one vCPU each on CPUs 0 and 1.
+measures the doorbell round trip between two VMs of guests/shm, one vCPU each on CPUs 0 and 1;
+a third (SCHED_CONFIG) a scheduler wake-up: the WFI timer figure with a busy vCPU sharing CPU 0.
 
 The figures are compared with the recorded ones (bench/figures.json, see bench/figures.py):
 every difference is printed, and one beyond 2 % either way makes the exit status 1, as
@@ -36,11 +37,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 import figures as figures_file  # noqa: E402
 import keelboot  # noqa: E402
 
-MAIN_FIGURES = ("hvc_roundtrip_insns", "mmio_read_insns", "gicd_read_insns",
-                "virq_inject_eoi_insns", "timer_irq_latency_insns", "timer_irq_latency_wfi_insns",
-                "vipi_roundtrip_insns", "ptirq_latency_insns")
-DOORBELL_FIGURES = ("doorbell_roundtrip_insns",)
-FIGURES = MAIN_FIGURES + DOORBELL_FIGURES
+BENCH_FIGURES = ("hvc_roundtrip_insns", "mmio_read_insns", "gicd_read_insns",
+                 "virq_inject_eoi_insns", "timer_irq_latency_insns", "timer_irq_latency_wfi_insns",
+                 "vipi_roundtrip_insns", "ptirq_latency_insns")
+# The second boot (DOORBELL_CONFIG): two VMs of guests/shm ringing each other.
+DOORBELL_FIGURES = {"doorbell_roundtrip_insns": "doorbell_roundtrip_insns"}
+# The third boot (SCHED_CONFIG): the bench guest's WFI timer figure, measured while a busy
+# vCPU of lower priority shares vCPU 0's CPU, is a scheduler wake-up.
+SCHED_FIGURES = {"timer_irq_latency_wfi_insns": "sched_wake_latency_insns"}
+FIGURES = BENCH_FIGURES + tuple(DOORBELL_FIGURES.values()) + tuple(SCHED_FIGURES.values())
 BENCH_LINE = re.compile(r"^(?:\[[^\]]+\] )?BENCH (\S+) (\d+(?:\.\d+)?)$")
 FAIL_LINE = re.compile(r"^(?:\[[^\]]+\] )?(FAIL \S.*)$")  # a figure the guest gave up on
 KEEL_FATAL = ("(keel) PANIC", "(keel) unhandled")
@@ -112,9 +117,42 @@ DOORBELL_CONFIG = """\
 """
 
 
-def run_bench(boot, timeout, verbose, wanted=MAIN_FIGURES, log_path=LOG):
-    """Boot, collect the BENCH figures of wanted; return ({figure: count}, error or None, FAIL
-    lines)."""
+SCHED_CONFIG = """\
+/dts-v1/;
+/* Written by bench/run.py: the benchmark guest (priority 7) with a vCPU that never waits
+ * (priority 1) on its CPU 0: waiting in WFI, the bench vCPU is descheduled. */
+/ {
+	compatible = "keel,config";
+	#address-cells = <2>;
+	#size-cells = <2>;
+
+	bench {
+		compatible = "keel,vm";
+		memory = <0x0 0x40000000 0x0 0x04000000>;
+		cpus = <2>;
+		cpu-affinity = <0 1>;
+		priority = <7>;
+		kernel = "bench.bin";
+		test-device = <0x0 0x0a000000>;
+		passthrough = "/pl061@9030000";
+	};
+
+	spin {
+		compatible = "keel,vm";
+		memory = <0x0 0x48000000 0x0 0x04000000>;
+		cpus = <1>;
+		cpu-affinity = <0>;
+		priority = <1>;
+		kernel = "spin.bin";
+	};
+};
+"""
+
+
+def run_bench(boot, timeout, verbose, wanted=None, log_path=LOG):
+    """Boot, collect the BENCH figures; return ({figure: count}, error or None, FAIL lines).
+    wanted: {guest's name: recorded name} of the figures to collect (default: BENCH_FIGURES)."""
+    wanted = wanted or {name: name for name in BENCH_FIGURES}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     figures, error, failures = {}, None, []
     deadline = time.monotonic() + timeout
@@ -141,7 +179,7 @@ def run_bench(boot, timeout, verbose, wanted=MAIN_FIGURES, log_path=LOG):
                     failures.append(failed.group(1))
                 match = BENCH_LINE.match(line)
                 if match and match.group(1) in wanted:
-                    figures[match.group(1)] = float(match.group(2))
+                    figures[wanted[match.group(1)]] = float(match.group(2))
                     if len(figures) == len(wanted):
                         grace = time.monotonic() + 5
                 if index == 1:
@@ -189,26 +227,35 @@ def main():
         return 2
 
     figures, error, failures = run_bench(boot, args.timeout, args.verbose)
-    wanted = MAIN_FIGURES
+    extra_commands = []
     if standard and not error:
         config = keelboot.BOOT_DIR / "keel-bench-doorbell.dts"
         config.write_text(DOORBELL_CONFIG)
-        try:
-            boot_db = keelboot.build_boot(config, smp=BENCH_SMP, no_reboot=True,
-                                          extra_args=ICOUNT_ARGS)
-        except keelboot.BootError as err:
-            print(f"bench: {err}", file=sys.stderr)
-            return 2
-        more, error, more_failures = run_bench(boot_db, args.timeout, args.verbose,
-                                               DOORBELL_FIGURES, DOORBELL_LOG)
-        figures.update(more)
-        failures += more_failures
-        wanted = FIGURES
+        # The bench VM never powers off in the sched boot (spin never ends): stopped once its
+        # figure is in.
+        sched_config = keelboot.BOOT_DIR / "keel-bench-sched.dts"
+        sched_config.write_text(SCHED_CONFIG)
+        for cfg, wanted_more, log_path in ((config, DOORBELL_FIGURES, DOORBELL_LOG),
+                                           (sched_config, SCHED_FIGURES, LOG)):
+            if error:
+                break
+            try:
+                more_boot = keelboot.build_boot(cfg, smp=BENCH_SMP, no_reboot=True,
+                                                extra_args=ICOUNT_ARGS)
+            except keelboot.BootError as err:
+                print(f"bench: {err}", file=sys.stderr)
+                return 2
+            more, error, more_failures = run_bench(more_boot, args.timeout, args.verbose,
+                                                   wanted_more, log_path)
+            figures.update(more)
+            failures += more_failures
+            extra_commands.append(f"{more_boot.command()}  # {', '.join(wanted_more.values())}")
+    wanted = FIGURES if standard else BENCH_FIGURES
     for name in wanted:
         print(f"{name} {figures[name]}" if name in figures else f"{name} MISSING")
     print(f"command: {boot.command()}")
-    if wanted is FIGURES:
-        print(f"command: {boot_db.command()}  # {', '.join(DOORBELL_FIGURES)}")
+    for command in extra_commands:
+        print(f"command: {command}")
     print(f"log: {os.path.relpath(LOG, Path.cwd())}")
     missing = [name for name in wanted if name not in figures]
     if error or missing:

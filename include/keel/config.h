@@ -9,8 +9,10 @@
  *    below 1 << max_ipa_bits, overlapping no other region of the VM; ram_base/ram_size
  *    are ram[0] (the boot region: kernel, initrd and device tree go there);
  *  - a phys region (IPA = PA) overlaps no phys region of another VM;
- *  - 1 <= nr_vcpus <= KEEL_MAX_VCPUS; every vcpu_pcpu[] < nr_pcpus, and no physical CPU is
- *    used by two vCPUs (of any VMs): each physical CPU runs at most one vCPU;
+ *  - 1 <= nr_vcpus <= KEEL_MAX_VCPUS; every vcpu_affinity[] is a non-empty set of CPUs
+ *    < nr_pcpus holding vcpu_pcpu[] (where the vCPU starts); priority <= SCHED_PRIO_MAX;
+ *    an exclusive VM's vCPUs are pinned (one CPU each) and no other vCPU of any VM may
+ *    run on those CPUs;
  *  - kernel non-empty; RAW: load_offset 4 KiB aligned and below the device tree region
  *    (< ram_size - VM_LOAD_DTB_REGION, keel/vm_load.h); LINUX: load_offset 0 (the Image
  *    header's text_offset is checked when the VM is created: it needs the module's bytes);
@@ -90,7 +92,10 @@ struct vm_config {
 	unsigned nr_ram;
 	struct config_ram ram[CONFIG_MAX_RAM];	/* ram[0] first, then in config order */
 	unsigned nr_vcpus;
-	unsigned vcpu_pcpu[KEEL_MAX_VCPUS];	/* physical CPU (keel CPU index) of each vCPU */
+	unsigned vcpu_pcpu[KEEL_MAX_VCPUS];	/* physical CPU (keel CPU index) each vCPU starts on */
+	uint32_t vcpu_affinity[KEEL_MAX_VCPUS];	/* CPUs each vCPU may run on (bit n: CPU n) */
+	unsigned priority;			/* its vCPUs' scheduling priority, 0..SCHED_PRIO_MAX */
+	bool exclusive;				/* keel,exclusive: its CPUs run nothing else */
 	char kernel[CONFIG_STR_MAX];		/* boot module name */
 	enum kernel_format kernel_format;
 	uint64_t load_offset;			/* RAW only */

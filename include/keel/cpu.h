@@ -7,6 +7,7 @@
 
 #include <keel/types.h>
 #include <keel/arch/regs.h>
+#include <keel/config.h>
 
 #define KEEL_MAX_CPUS 16
 
@@ -15,12 +16,15 @@ struct vcpu;
 struct cpu {
 	struct vcpu_regs *regs;    /* registers of the vCPU running here: must stay first */
 	struct vcpu *vcpu;         /* vCPU loaded on this CPU, NULL when idle */
-	struct vcpu *next;         /* vCPU another CPU asked this one to run */
+	bool exit_work;            /* the exit tail has scheduler work: wait_requested or a resched */
+	bool wait_requested;       /* the vCPU's exit handler asked it to wait (WFI, CPU_SUSPEND) */
 	unsigned id;               /* index in the boot device tree's /cpus */
 	uint64_t mpidr;
 	uint64_t stack_top;
 	volatile bool online;
 	uint64_t gicr_base;        /* this CPU's redistributor */
+	/* The vCPU of each VM (by id) whose translations this CPU's TLB last held. */
+	const struct vcpu *last_ran[KEEL_MAX_VMS];
 };
 
 extern struct cpu cpus[KEEL_MAX_CPUS];
@@ -34,11 +38,7 @@ static inline struct cpu *this_cpu(void)
 	return c;
 }
 
-/* Ask CPU `id` to run `v` and wake it. */
-void cpu_assign(unsigned id, struct vcpu *v);
-/* Wake CPU `id` so it re-examines its vCPU's state. */
-void cpu_kick(unsigned id);
-/* Run whatever this CPU is given, forever. Resets the stack. */
+/* Run what the scheduler gives this CPU, forever. Resets the stack. */
 noreturn_fn void cpu_idle_loop(void);
 
 #endif

@@ -48,9 +48,9 @@ static inline bool hypercall_handle_fast(struct vcpu *v)
 		r->x[2] = v->vm->nr_vcpus;
 		return true;
 	case KEEL_HC_YIELD:
-		/* Each physical CPU runs one vCPU in this version: nothing to yield to. */
-		smccc_set_ret(v, SMCCC_SUCCESS);
-		return true;
+		/* It may give the CPU away: hypercall.c's keel_call (a call here would cost
+		 * this leaf function a frame). */
+		return false;
 	case KEEL_HC_CALL_COUNT:
 		smccc_set_ret(v, KEEL_NR_CALLS);
 		return true;

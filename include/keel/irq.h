@@ -4,6 +4,8 @@
 
 #include <keel/types.h>
 
+/* keel's own timer PPI (platform timer_intid[HYP]); before irq_init_cpu. */
+void irq_init_hyp_timer(unsigned intid);
 /* The physical interrupts keel cares about, from the boot device tree; gicd: the distributor. */
 void irq_init(uint64_t gicd, unsigned vtimer_intid, unsigned ptimer_intid, unsigned maint_intid,
 	      unsigned uart_intid);

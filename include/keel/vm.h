@@ -4,15 +4,15 @@
  * A VM owns its RAM regions (1 to CONFIG_MAX_RAM, each a contiguous, 2 MiB
  * aligned block of physical RAM mapped at its configured IPA through its own
  * stage-2 tables; a phys region's PA is its IPA), its emulated devices and its
- * vCPUs. ram[0] is the boot region: the kernel, initrd and device tree go there. In this version every vCPU is pinned to its own physical CPU (the
- * configuration guarantees no two vCPUs share one), so a vCPU's EL1 state
- * only moves when the vCPU starts or stops.
+ * vCPUs. ram[0] is the boot region: the kernel, initrd and device tree go there. Physical CPUs may be
+ * shared: the scheduler (keel/sched_vcpu.h) puts a vCPU's EL1 state in memory
+ * whenever it leaves a CPU and loads it where it runs next.
  *
  * Locking: vm->lock protects vm->state, every vcpu->power of the VM and the
  * emulated devices. No code holds two VMs' locks at once: a doorbell ring is
  * recorded under the ringer's lock and delivered under the peer's alone
  * (include/keel/shm.h). A vCPU's registers are touched only by the physical CPU
- * it is pinned to, except while it is powered off (then by the CPU_ON caller,
+ * that runs it (sched_pick gave it to that CPU), except while it is powered off (then by the CPU_ON caller,
  * under vm->lock).
  */
 #ifndef KEEL_VM_H
@@ -67,7 +67,7 @@ struct vcpu {
 	struct fpsimd_state fp;
 	struct vm *vm;
 	unsigned index;
-	unsigned pcpu;
+	unsigned pcpu;          /* the physical CPU it is loaded on, or was last */
 	uint64_t vmpidr;
 	enum vcpu_power power;
 	bool loaded;
@@ -199,7 +199,8 @@ void vm_console_idle(struct vm *vm);
 void vm_console_attach(struct vm *vm);                                /* at creation */
 void vm_console_drain(struct vm *vm);                                 /* not locked */
 
-/* Wait, on this CPU, until the vCPU has an interrupt to take or must stop (WFI). */
+/* Once the current exit is handled, wait until the vCPU has an interrupt to take or must
+ * stop (WFI, CPU_SUSPEND): on its CPU if nothing else wants it, else descheduled. */
 void vcpu_block(struct vcpu *v);
 
 /* Architecture side of a vCPU (src/arch/aarch64/vcpu_arch.c). */

@@ -8,6 +8,7 @@
 #include <keel/config.h>
 #include <keel/config_shm.h>
 #include <keel/platform.h>
+#include <keel/sched.h>
 #include <keel/vm_load.h>
 
 #include <libfdt.h>
@@ -35,7 +36,8 @@ static const char *const cfg_root_props[] = {
 };
 
 static const char *const cfg_vm_props[] = {
-	"compatible", "memory", "cpus", "cpu-affinity", "kernel", "kernel-format",
+	"compatible", "memory", "cpus", "cpu-affinity", "cpu-affinity-mask", "priority",
+	"keel,exclusive", "kernel", "kernel-format",
 	"load-offset", "initrd", "bootargs", "dtb", "uart", "test-device", "memory-phys",
 	"shared-memory", "shared-memory-ro", "doorbell",
 	"passthrough", "passthrough-ipa", "autostart",
@@ -281,12 +283,63 @@ static int cfg_parse_memory(const struct cfg_ctx *c, int node, struct vm_config 
 	return cfg_parse_memory_phys(c, node, vm);
 }
 
-/* cpus and cpu-affinity. *pinned: cpu-affinity given (vcpu_pcpu[] filled). */
+/* One cell per vCPU of prop (cpu-affinity or cpu-affinity-mask), or KE_NOENT. */
+static int cfg_get_vcpu_cells(const struct cfg_ctx *c, int node, const char *prop, unsigned nr_vcpus,
+			      const fdt32_t **cells)
+{
+	int len;
+
+	*cells = fdt_getprop(c->fdt, node, prop, &len);
+	if (!*cells)
+		return KE_NOENT;
+	if (len <= 0 || len % (int)sizeof(fdt32_t))
+		return cfg_fail(c, KE_INVAL, "%s must be one cell per vCPU, e.g. %s = <1 2>", prop, prop);
+	if ((unsigned)len / sizeof(fdt32_t) != nr_vcpus)
+		return cfg_fail(c, KE_INVAL, "%s gives %d %s but cpus = <%u>; give one %s per vCPU", prop,
+				len / (int)sizeof(fdt32_t),
+				strcmp(prop, "cpu-affinity") ? "mask(s)" : "physical CPU(s)", nr_vcpus,
+				strcmp(prop, "cpu-affinity") ? "mask" : "physical CPU");
+	return 0;
+}
+
+/* priority and keel,exclusive. */
+static int cfg_parse_sched(const struct cfg_ctx *c, int node, struct vm_config *vm, bool pinned)
+{
+	uint64_t prio;
+	int r, len;
+
+	r = cfg_get_number(c, node, "priority", 1, ", e.g. priority = <2>", &prio);
+	if (r == KE_NOENT)
+		prio = SCHED_PRIO_DEFAULT;
+	else if (r)
+		return r;
+	if (prio > SCHED_PRIO_MAX)
+		return cfg_fail(c, KE_RANGE, "priority = <%llu>; use 0 (lowest) to %d (highest), default %d",
+				ull(prio), SCHED_PRIO_MAX, SCHED_PRIO_DEFAULT);
+	vm->priority = (unsigned)prio;
+	if (fdt_getprop(c->fdt, node, "keel,exclusive", &len)) {
+		if (len)
+			return cfg_fail(c, KE_INVAL, "keel,exclusive takes no value; write keel,exclusive;");
+		if (!pinned)
+			return cfg_fail(c, KE_INVAL, "keel,exclusive needs cpu-affinity (one physical CPU "
+					"per vCPU) so that keel knows which CPUs it gives away; add "
+					"cpu-affinity = <...>");
+		vm->exclusive = true;
+	}
+	return 0;
+}
+
+/*
+ * cpus, cpu-affinity (one CPU per vCPU: a pin), cpu-affinity-mask (a set of CPUs per
+ * vCPU), priority, keel,exclusive. *pinned: one of the first two was given
+ * (vcpu_affinity[] and vcpu_pcpu[] filled); otherwise cfg_assign_free() fills them.
+ */
 static int cfg_parse_cpus(const struct cfg_ctx *c, int node, struct vm_config *vm, bool *pinned)
 {
-	const fdt32_t *aff;
+	const fdt32_t *aff, *mask;
+	uint32_t all = c->nr_pcpus >= 32 ? ~0u : (1u << c->nr_pcpus) - 1;
 	uint64_t n;
-	int r, len;
+	int r, rm;
 
 	r = cfg_get_number(c, node, "cpus", 1, ", e.g. cpus = <1>", &n);
 	if (r == KE_NOENT)
@@ -297,24 +350,35 @@ static int cfg_parse_cpus(const struct cfg_ctx *c, int node, struct vm_config *v
 		return cfg_fail(c, KE_INVAL, "cpus = <%llu>; a VM has 1 to %d vCPUs", ull(n),
 				KEEL_MAX_VCPUS);
 	vm->nr_vcpus = (unsigned)n;
-	aff = fdt_getprop(c->fdt, node, "cpu-affinity", &len);
-	*pinned = aff != NULL;
-	if (!aff)
-		return 0;
-	if (len <= 0 || len % (int)sizeof(fdt32_t))
-		return cfg_fail(c, KE_INVAL, "cpu-affinity must be one cell per vCPU, e.g. "
-				"cpu-affinity = <1 2>");
-	if ((unsigned)len / sizeof(fdt32_t) != vm->nr_vcpus)
-		return cfg_fail(c, KE_INVAL, "cpu-affinity gives %d physical CPU(s) but cpus = <%u>; give one "
-				"physical CPU per vCPU", len / (int)sizeof(fdt32_t), vm->nr_vcpus);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		vm->vcpu_pcpu[i] = fdt32_ld(&aff[i]);
-		if (vm->vcpu_pcpu[i] >= c->nr_pcpus)
-			return cfg_fail(c, KE_RANGE, "cpu-affinity names physical CPU %u but this "
-					"machine has %u (0-%u); pin each vCPU to an existing CPU",
-					vm->vcpu_pcpu[i], c->nr_pcpus, c->nr_pcpus - 1);
+	r = cfg_get_vcpu_cells(c, node, "cpu-affinity", vm->nr_vcpus, &aff);
+	if (r && r != KE_NOENT)
+		return r;
+	rm = cfg_get_vcpu_cells(c, node, "cpu-affinity-mask", vm->nr_vcpus, &mask);
+	if (rm && rm != KE_NOENT)
+		return rm;
+	if (!r && !rm)
+		return cfg_fail(c, KE_INVAL, "has both cpu-affinity and cpu-affinity-mask; keep one "
+				"(a mask of one bit is a pin)");
+	*pinned = !r || !rm;
+	for (unsigned i = 0; *pinned && i < vm->nr_vcpus; i++) {
+		uint32_t v = fdt32_ld(!r ? &aff[i] : &mask[i]);
+
+		if (!r) {
+			if (v >= c->nr_pcpus)
+				return cfg_fail(c, KE_RANGE, "cpu-affinity names physical CPU %u but this "
+						"machine has %u (0-%u); pin each vCPU to an existing CPU",
+						v, c->nr_pcpus, c->nr_pcpus - 1);
+			vm->vcpu_affinity[i] = 1u << v;
+		} else {
+			if (!v || (v & ~all))
+				return cfg_fail(c, KE_RANGE, "cpu-affinity-mask of vCPU %u is 0x%x but this "
+						"machine's CPUs are 0x%x; give each vCPU a non-empty set of "
+						"existing CPUs (bit n: CPU n)", i, v, all);
+			vm->vcpu_affinity[i] = v;
+		}
+		vm->vcpu_pcpu[i] = (unsigned)__builtin_ctz(vm->vcpu_affinity[i]);
 	}
-	return 0;
+	return cfg_parse_sched(c, node, vm, *pinned && !r);
 }
 
 static int cfg_parse_format(const struct cfg_ctx *c, int node, struct vm_config *vm)
@@ -543,28 +607,23 @@ static int cfg_parse_vm(struct cfg_ctx *c, int node, struct keel_config *cfg,
 /* ------------------------------------------------------------ physical CPUs */
 
 /*
- * Which of the first assigned[k] vCPUs of each VM k runs on pcpu. In this version a
- * physical CPU runs at most one vCPU, so a hit is a conflict.
+ * Physical CPUs run any number of vCPUs (the scheduler shares them, src/core/sched.c),
+ * except the CPUs of a keel,exclusive VM: each runs that VM's one vCPU and nothing else.
  */
-static bool cfg_pcpu_owner(const struct keel_config *cfg, const unsigned *assigned, unsigned pcpu,
-			   unsigned *vm, unsigned *vcpu)
+static uint32_t cfg_exclusive_cpus(const struct keel_config *cfg)
 {
+	uint32_t excl = 0;
+
 	for (unsigned k = 0; k < cfg->nr_vms; k++)
-		for (unsigned j = 0; j < assigned[k]; j++)
-			if (cfg->vms[k].vcpu_pcpu[j] == pcpu) {
-				*vm = k;
-				*vcpu = j;
-				return true;
-			}
-	return false;
+		for (unsigned j = 0; cfg->vms[k].exclusive && j < cfg->vms[k].nr_vcpus; j++)
+			excl |= cfg->vms[k].vcpu_affinity[j];
+	return excl;
 }
 
-/* Explicit cpu-affinity first, over all VMs, so that pins are honoured. */
+/* Explicit cpu-affinity / cpu-affinity-mask: may touch an exclusive CPU only if they own it. */
 static int cfg_check_pins(struct cfg_ctx *c, struct keel_config *cfg, const bool *pinned,
 			  unsigned *assigned)
 {
-	unsigned ovm, ovcpu;
-
 	for (unsigned i = 0; i < cfg->nr_vms; i++) {
 		struct vm_config *vm = &cfg->vms[i];
 
@@ -572,23 +631,33 @@ static int cfg_check_pins(struct cfg_ctx *c, struct keel_config *cfg, const bool
 			continue;
 		snprintf(c->path, sizeof(c->path), "/%s", vm->name);
 		for (unsigned j = 0; j < vm->nr_vcpus; j++) {
-			if (cfg_pcpu_owner(cfg, assigned, vm->vcpu_pcpu[j], &ovm, &ovcpu))
-				return cfg_fail(c, KE_EXIST, "cpu-affinity puts vCPU %u on physical "
-						"CPU %u, already used by /%s vCPU %u; in this version "
-						"each physical CPU runs at most one vCPU, so pin them "
-						"to different CPUs", j, vm->vcpu_pcpu[j],
-						cfg->vms[ovm].name, ovcpu);
-			assigned[i]++;
+			for (unsigned k = 0; k < cfg->nr_vms; k++)
+				for (unsigned l = 0; cfg->vms[k].exclusive && l < cfg->vms[k].nr_vcpus; l++) {
+					if ((k == i && l == j) ||
+					    !(vm->vcpu_affinity[j] & cfg->vms[k].vcpu_affinity[l]))
+						continue;
+					return cfg_fail(c, KE_EXIST, "vCPU %u may run on physical CPU %u, "
+							"which /%s (keel,exclusive) gives to its vCPU %u "
+							"alone; choose another CPU for it, or drop "
+							"keel,exclusive", j, cfg->vms[k].vcpu_pcpu[l],
+							cfg->vms[k].name, l);
+				}
+			assigned[vm->vcpu_pcpu[j]]++;
 		}
 	}
 	return 0;
 }
 
-/* VMs without cpu-affinity get the lowest-numbered physical CPUs still free. */
+/*
+ * VMs without cpu-affinity may run on every CPU not given exclusively; each vCPU starts
+ * on the one with the fewest vCPUs so far (the lowest on ties), so VMs spread over the
+ * CPUs as they did when each CPU ran one vCPU.
+ */
 static int cfg_assign_free(struct cfg_ctx *c, struct keel_config *cfg, const bool *pinned,
 			   unsigned *assigned)
 {
-	unsigned ovm, ovcpu, pcpu;
+	uint32_t all = c->nr_pcpus >= 32 ? ~0u : (1u << c->nr_pcpus) - 1;
+	uint32_t shared = all & ~cfg_exclusive_cpus(cfg);
 
 	for (unsigned i = 0; i < cfg->nr_vms; i++) {
 		struct vm_config *vm = &cfg->vms[i];
@@ -596,17 +665,19 @@ static int cfg_assign_free(struct cfg_ctx *c, struct keel_config *cfg, const boo
 		if (pinned[i])
 			continue;
 		snprintf(c->path, sizeof(c->path), "/%s", vm->name);
+		if (!shared)
+			return cfg_fail(c, KE_NOMEM, "no physical CPU left for it: every CPU is given to "
+					"a keel,exclusive VM; give it cpu-affinity-mask of its own, or "
+					"drop keel,exclusive elsewhere");
 		for (unsigned j = 0; j < vm->nr_vcpus; j++) {
-			for (pcpu = 0; pcpu < c->nr_pcpus; pcpu++)
-				if (!cfg_pcpu_owner(cfg, assigned, pcpu, &ovm, &ovcpu))
-					break;
-			if (pcpu == c->nr_pcpus)
-				return cfg_fail(c, KE_NOMEM, "no physical CPU left for vCPU %u (this "
-						"machine has %u, all taken); in this version each "
-						"physical CPU runs at most one vCPU, so lower cpus or "
-						"run fewer VMs", j, c->nr_pcpus);
-			vm->vcpu_pcpu[j] = pcpu;
-			assigned[i]++;
+			unsigned best = SCHED_MAX_CPUS;
+
+			for (unsigned p = 0; p < c->nr_pcpus && p < SCHED_MAX_CPUS; p++)
+				if ((shared & (1u << p)) && (best == SCHED_MAX_CPUS || assigned[p] < assigned[best]))
+					best = p;
+			vm->vcpu_affinity[j] = shared;
+			vm->vcpu_pcpu[j] = best;
+			assigned[best]++;
 		}
 	}
 	return 0;
@@ -740,10 +811,10 @@ int config_parse(const void *fdt, size_t fdt_size, const char *file, unsigned nr
 		 unsigned max_ipa_bits, struct keel_config *out, char *err, size_t errlen)
 {
 	struct cfg_ctx c = {
-		.fdt = fdt, .file = file ? file : "config", .nr_pcpus = nr_pcpus,
+		.fdt = fdt, .file = file ? file : "config", .nr_pcpus = MIN(nr_pcpus, SCHED_MAX_CPUS),
 		.ipa_bits = max_ipa_bits, .err = err, .errlen = errlen,
 	};
-	unsigned assigned[KEEL_MAX_VMS] = { 0 };
+	unsigned assigned[SCHED_MAX_CPUS] = { 0 };   /* vCPUs starting on each CPU */
 	bool pinned[KEEL_MAX_VMS] = { false };
 	int r;
 

@@ -5,6 +5,7 @@
  */
 #include <keel/hypercall.h>
 #include <keel/shm.h>
+#include <keel/sched_vcpu.h>
 #include <keel/vm.h>
 
 #define SMCCC_FAST_CALL     BIT(31)
@@ -69,6 +70,10 @@ static void keel_call(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2)
 	switch (fid) {
 	case KEEL_HC_CONSOLE_WRITE:
 		smccc_set_ret(v, keel_console_write(v, a1, a2));
+		break;
+	case KEEL_HC_YIELD:
+		smccc_set_ret(v, SMCCC_SUCCESS);
+		sched_vcpu_yield();   /* the exit path puts it behind the vCPUs queued here */
 		break;
 	case KEEL_HC_DOORBELL:
 		smccc_set_ret(v, shm_doorbell_hypercall(v->vm, a1));

@@ -25,6 +25,7 @@
 #include <keel/passthrough.h>
 #include <keel/platform.h>
 #include <keel/shm.h>
+#include <keel/sched_vcpu.h>
 #include <keel/stack_guard.h>
 #include <keel/vm.h>
 #include <keel/vm_lifecycle.h>
@@ -156,6 +157,7 @@ static void boot_this_cpu(struct cpu *c)
 		panic("no GIC redistributor for CPU %u (MPIDR 0x%llx)", c->id, (unsigned long long)c->mpidr);
 	irq_init_cpu(c->gicr_base);
 	vgic_hw_init_cpu();
+	sched_vcpu_cpu_online(c->id);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
 	klog("cpu %u online (MPIDR 0x%llx)", c->id, (unsigned long long)c->mpidr);
 }
@@ -186,9 +188,9 @@ static void boot_create_vms(void)
 		const struct vm_config *cfg = &config.vms[i];
 
 		for (unsigned j = 0; j < cfg->nr_vcpus; j++)
-			if (!cpus[cfg->vcpu_pcpu[j]].online) {
-				snprintf(errbuf, sizeof(errbuf), "vm %s: vCPU %u is pinned to CPU %u, which is not online",
-					 cfg->name, j, cfg->vcpu_pcpu[j]);
+			if (!(cfg->vcpu_affinity[j] & keel_sched.online)) {
+				snprintf(errbuf, sizeof(errbuf), "vm %s: vCPU %u may run only on CPUs 0x%x, none "
+					 "of which is online", cfg->name, j, cfg->vcpu_affinity[j]);
 				boot_fail(errbuf);
 			}
 		if (vm_lifecycle_create(&vms[i], cfg, &platform, errbuf, sizeof(errbuf))) {
@@ -255,6 +257,7 @@ void boot_primary(uint64_t fdt, uint64_t el, uint64_t base)
 	klog("stack guard: %s", stack_guard_describe(stack_guard_source));
 
 	nr_cpus = MIN(platform.nr_cpus, (unsigned)KEEL_MAX_CPUS);
+	sched_vcpu_init(nr_cpus);
 	for (unsigned i = 0; i < nr_cpus; i++) {
 		cpus[i].id = i;
 		cpus[i].mpidr = platform.cpu_mpidr[i];
@@ -272,6 +275,7 @@ void boot_primary(uint64_t fdt, uint64_t el, uint64_t base)
 	boot_init_memory(fdt, fdt_size);
 	boot_check_modules();
 	gicv3_init_dist(platform.gicd_base);
+	irq_init_hyp_timer(platform.timer_intid[PLATFORM_TIMER_HYP]);
 	irq_init(platform.gicd_base, platform.timer_intid[PLATFORM_TIMER_VIRT],
 		 platform.timer_intid[PLATFORM_TIMER_PHYS],
 		 platform.gic_maint_intid, platform.uart_intid);

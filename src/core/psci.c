@@ -19,7 +19,7 @@
  * target already on. ON_PENDING is for implementations whose CPU_ON can
  * return before the power-on is decided.
  */
-#include <keel/cpu.h>
+#include <keel/sched_vcpu.h>
 #include <keel/hypercall.h>
 #include <keel/vm.h>
 
@@ -84,7 +84,7 @@ static int64_t psci_cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint
 	}
 	spin_unlock(&vm->lock);
 	if (ret == PSCI_SUCCESS)
-		cpu_assign(t->pcpu, t);
+		vcpu_wake(t);
 	return ret;
 }
 

@@ -13,6 +13,7 @@
 #include <keel/mem.h>
 #include <keel/platform.h>
 #include <keel/shm.h>
+#include <keel/sched_vcpu.h>
 #include <keel/vm.h>
 #include <keel/vm_lifecycle.h>
 #include <keel/vm_load.h>
@@ -393,6 +394,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct platform 
 		v->power = VCPU_OFF;
 		v->vmpidr = BIT(31) | i;
 	}
+	sched_vcpu_setup(vm);
 	vm_init_devices(vm, cfg);
 	if (vm_init_vgic(vm)) {
 		snprintf(err, errlen, "cannot set up its virtual GIC");
@@ -449,7 +451,7 @@ void vm_start(struct vm *vm)
 	vcpu_reset(v, vm->ram[0].ipa + vm->load.kernel_off, vm->ram[0].ipa + vm->load.dtb_off);
 	v->power = VCPU_ON_PENDING;
 	spin_unlock(&vm->lock);
-	cpu_assign(v->pcpu, v);
+	vcpu_wake(v);
 }
 
 /* A restart that cannot happen: the VM stays stopped, for good. */
@@ -580,7 +582,6 @@ static bool vm_stop_begin(struct vm *vm, bool restart)
 
 static void vm_stop_reason(struct vm *vm, bool restart, const char *reason)
 {
-	unsigned self = this_cpu()->id;
 	bool finished;
 
 	spin_lock(&vm->lock);
@@ -594,8 +595,7 @@ static void vm_stop_reason(struct vm *vm, bool restart, const char *reason)
 
 	klog("vm %s: %s", vm->name, reason);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		if (vm->vcpus[i].pcpu != self)
-			cpu_kick(vm->vcpus[i].pcpu);
+		vcpu_kick(&vm->vcpus[i]);   /* running ones exit, blocked ones wake, to leave */
 	if (finished)
 		vm_finished(vm);
 }

@@ -1,9 +1,12 @@
 /*
  * Interrupt delivery to VMs: the glue between interrupt sources (emulated
  * devices, the virtual timer, SGIs) and the virtual GIC model, and the kicks
- * that make a physical CPU notice a new interrupt for the vCPU it runs.
+ * that make a physical CPU notice a new interrupt for the vCPU it runs, or
+ * wake a vCPU blocked in WFI.
  */
+#include <keel/arch/cpu_arch.h>
 #include <keel/cpu.h>
+#include <keel/sched_vcpu.h>
 #include <keel/vm.h>
 
 void vm_irq_kick(struct vm *vm, uint32_t vcpus)
@@ -16,8 +19,23 @@ void vm_irq_kick(struct vm *vm, uint32_t vcpus)
 		if (!(vcpus & 1))
 			continue;
 		__atomic_store_n(&v->irq_dirty, true, __ATOMIC_RELEASE);
-		if (v->pcpu != self)
-			cpu_kick(v->pcpu);
+		/*
+		 * irq_dirty before the look at where v is. Loaded here: this CPU runs it and its
+		 * exit path sees irq_dirty (its own timer, a self-SGI, a device it touched).
+		 * Loaded elsewhere: kick that CPU. If it is being put meanwhile, whoever loads it
+		 * next reads irq_dirty after the scheduler's lock, which the put released after
+		 * clearing loaded; one that blocks it looks at its interrupts again after that.
+		 * Off any CPU: the scheduler wakes it (vcpu_kick).
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&v->loaded, __ATOMIC_ACQUIRE)) {   /* then pcpu is where */
+			unsigned cpu = __atomic_load_n(&v->pcpu, __ATOMIC_RELAXED);
+
+			if (cpu != self)
+				arch_cpu_kick(cpu);
+			continue;
+		}
+		vcpu_kick(v);   /* wakes it if blocked, kicks its CPU if it runs elsewhere */
 	}
 }
 

@@ -19,6 +19,7 @@
 #include <keel/console_mux.h>
 #include <keel/cpu.h>
 #include <keel/mem.h>
+#include <keel/sched_vcpu.h>
 #include <keel/vm.h>
 #include <keel/vm_lifecycle.h>
 #include <keel/vm_passthrough_irq.h>
@@ -65,16 +66,11 @@ static void vm_lifecycle_release(struct vm *vm, bool quiet)
 	uint64_t before = palloc_free_pages(&keel_palloc), after;
 
 	/*
-	 * A vCPU handed to its CPU (vm_start) that had not taken it yet when the VM stopped is
-	 * still that CPU's next: withdrawn, so that no CPU looks at this slot (and its lock)
-	 * once the next start rebuilds it.
+	 * A vCPU woken by vm_start or CPU_ON that no CPU had picked when the VM stopped is
+	 * still queued: withdrawn, so that no CPU looks at this slot once the next start
+	 * rebuilds it (sched_vcpu_setup re-initialises the entities).
 	 */
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *v = &vm->vcpus[i];
-
-		__atomic_compare_exchange_n(&cpus[v->pcpu].next, &v, NULL, false, __ATOMIC_ACQ_REL,
-					    __ATOMIC_RELAXED);
-	}
+	sched_vcpu_withdraw(vm);
 	vm_passthrough_irq_release(vm);
 	stage2_destroy(vm);
 	vm_release_ram(vm);

@@ -11,7 +11,7 @@ BAD_CONFIGS = [
     ("bad-overlap.dts", "overlap", "test-device", {}),  # test device inside guest memory
     ("bad-missing-kernel.dts", "nokernel", "no-such-guest.bin",
      {"allow_missing": True}),                           # module not in the boot dtb
-    ("bad-too-many-vcpus.dts", "toomany", "CPU", {}),   # 5 vCPUs on 4 CPUs
+    ("bad-exclusive-cpu.dts", "other", "keel,exclusive", {}),  # pinned onto an exclusive CPU
     ("bad-typo.dts", "typo", "cpu-afinity", {}),        # misspelt property
 ]
 

@@ -16,6 +16,7 @@
 #include "dt_fixture.h"
 
 #include <keel/config.h>
+#include <keel/sched.h>
 #include <libfdt.h>
 
 #define FIXTURES "tests/unit/configs/"
@@ -170,9 +171,37 @@ static void test_max_vms(void **state)
 	assert_int_equal(cfg.nr_vms, KEEL_MAX_VMS);
 	for (unsigned i = 0; i < KEEL_MAX_VMS; i++)
 		assert_int_equal(cfg.vms[i].vcpu_pcpu[0], i);
-	assert_int_equal(parse_path(FIXTURES "cfg-max-vms.dts", 7, IPA_BITS), KE_NOMEM);
-	assert_non_null(strstr(err, "test.dtb: /vm7: no physical CPU left for vCPU 0 (this machine "
-			       "has 7, all taken); in this version each physical CPU runs at most one vCPU"));
+	/* More vCPUs than CPUs: the eighth VM shares CPU 0, the least used and lowest. */
+	parse_good(FIXTURES "cfg-max-vms.dts", 7, IPA_BITS);
+	assert_int_equal(cfg.vms[7].vcpu_pcpu[0], 0);
+	assert_int_equal(cfg.vms[7].vcpu_affinity[0], 0x7f);
+}
+
+static void test_shared_cpus(void **state)
+{
+	parse_good(FIXTURES "cfg-shared-cpus.dts", NR_PCPUS, IPA_BITS);
+	assert_int_equal(cfg.vms[0].vcpu_affinity[0], 0x4);
+	assert_int_equal(cfg.vms[0].vcpu_affinity[1], 0x4);
+	assert_int_equal(cfg.vms[0].priority, SCHED_PRIO_DEFAULT);
+	assert_int_equal(cfg.vms[1].vcpu_affinity[0], 0x9);
+	assert_int_equal(cfg.vms[1].vcpu_pcpu[0], 0);      /* the lowest CPU of its mask */
+	assert_int_equal(cfg.vms[1].vcpu_affinity[1], 0x2);
+	assert_int_equal(cfg.vms[1].vcpu_pcpu[1], 1);
+	assert_int_equal(cfg.vms[1].priority, 5);
+	assert_false(cfg.vms[1].exclusive);
+}
+
+static void test_exclusive(void **state)
+{
+	parse_good(FIXTURES "cfg-exclusive.dts", NR_PCPUS, IPA_BITS);
+	assert_true(cfg.vms[0].exclusive);
+	assert_int_equal(cfg.vms[0].priority, 7);
+	/* guest-b never runs on 1 or 2; its three vCPUs start spread over 0 and 3. */
+	for (unsigned j = 0; j < 3; j++)
+		assert_int_equal(cfg.vms[1].vcpu_affinity[j], 0x9);
+	assert_int_equal(cfg.vms[1].vcpu_pcpu[0], 0);
+	assert_int_equal(cfg.vms[1].vcpu_pcpu[1], 3);
+	assert_int_equal(cfg.vms[1].vcpu_pcpu[2], 0);
 }
 
 /* ------------------------------------------------------------ bad configs */
@@ -211,11 +240,19 @@ static const struct bad_case bad_cases[] = {
 	{ "cfg-bad-affinity-len", KE_INVAL, "cpu-affinity gives 1 physical CPU(s) but cpus = <2>; give one physical CPU per vCPU" },
 	{ "cfg-bad-affinity-range", KE_RANGE,
 	  "test.dtb: /guest-b: cpu-affinity names physical CPU 5 but this machine has 4 (0-3); pin each vCPU to an existing CPU" },
-	{ "cfg-bad-affinity-shared", KE_EXIST,
-	  "test.dtb: /guest-b: cpu-affinity puts vCPU 0 on physical CPU 2, already used by /guest-a vCPU 1; "
-	  "in this version each physical CPU runs at most one vCPU" },
-	{ "cfg-bad-affinity-self", KE_EXIST, "vCPU 1 on physical CPU 1, already used by /guest-a vCPU 0" },
-	{ "cfg-bad-no-cpu-left", KE_NOMEM, "test.dtb: /guest-b: no physical CPU left for vCPU 2" },
+	{ "cfg-bad-exclusive-shared", KE_EXIST,
+	  "test.dtb: /guest-b: vCPU 0 may run on physical CPU 2, which /guest-a (keel,exclusive) gives to its vCPU 1 alone" },
+	{ "cfg-bad-exclusive-mask", KE_EXIST,
+	  "test.dtb: /guest-b: vCPU 0 may run on physical CPU 1, which /guest-a (keel,exclusive) gives to its vCPU 0 alone" },
+	{ "cfg-bad-exclusive-self", KE_EXIST,
+	  "test.dtb: /guest-a: vCPU 0 may run on physical CPU 1, which /guest-a (keel,exclusive) gives to its vCPU 1 alone" },
+	{ "cfg-bad-exclusive-unpinned", KE_INVAL, "test.dtb: /guest-b: keel,exclusive needs cpu-affinity" },
+	{ "cfg-bad-no-cpu-left", KE_NOMEM,
+	  "test.dtb: /guest-b: no physical CPU left for it: every CPU is given to a keel,exclusive VM" },
+	{ "cfg-bad-mask-range", KE_RANGE,
+	  "test.dtb: /guest-b: cpu-affinity-mask of vCPU 0 is 0x11 but this machine's CPUs are 0xf" },
+	{ "cfg-bad-mask-both", KE_INVAL, "test.dtb: /guest-a: has both cpu-affinity and cpu-affinity-mask" },
+	{ "cfg-bad-priority", KE_RANGE, "test.dtb: /guest-b: priority = <8>; use 0 (lowest) to 7" },
 	{ "cfg-bad-no-kernel", KE_NOENT, "test.dtb: /guest-a: no kernel property; it is required" },
 	{ "cfg-bad-kernel-empty", KE_INVAL, "kernel is empty; give the name of a boot module" },
 	{ "cfg-bad-kernel-list", KE_INVAL, "kernel must be a single string" },
@@ -424,6 +461,8 @@ int main(void)
 		cmocka_unit_test(test_autostart),
 		cmocka_unit_test(test_one_cell),
 		cmocka_unit_test(test_auto_affinity),
+		cmocka_unit_test(test_shared_cpus),
+		cmocka_unit_test(test_exclusive),
 		cmocka_unit_test(test_max_vms),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_offset_edge),

@@ -1,19 +1,26 @@
 /*
- * Physical CPUs: per-CPU EL2 setup, the idle loop that starts vCPUs handed
- * to this CPU, kicks between CPUs and keel's interrupt handling.
+ * Physical CPUs: per-CPU EL2 setup, the run loop that loads the vCPUs the
+ * scheduler picks (src/core/sched_vcpu.c), kicks between CPUs and keel's own
+ * timer (the EL2 physical timer: time slices, timers of blocked vCPUs).
  */
+#include <keel/arch/cpu_arch.h>
 #include <keel/arch/mmu.h>
 #include <keel/arch/sysreg.h>
 #include <keel/console.h>
 #include <keel/cpu.h>
 #include <keel/drivers/gicv3.h>
 #include <keel/irq.h>
+#include <keel/sched_vcpu.h>
 #include <keel/vm.h>
 
 struct cpu cpus[KEEL_MAX_CPUS];
 unsigned nr_cpus;
 /* One stack per CPU plus one for the boot CPU until it knows its index (see head.S). */
 uint8_t keel_stacks[KEEL_MAX_CPUS + 1][KEEL_STACK_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+/* CNTHP_CTL_EL2 */
+#define CNTHP_CTL_ENABLE BIT(0)
+#define CNTHP_CTL_IMASK  BIT(1)
 
 extern char el2_vectors[];
 extern noreturn_fn void guest_enter(struct vcpu_regs *regs, uint64_t stack_top);
@@ -59,6 +66,7 @@ void cpu_init_el2(void)
 	if (cpu_has_trf())
 		write_sysreg_s(TRFCR_EL2, 0);
 	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
+	write_sysreg(cnthp_ctl_el2, CNTHP_CTL_IMASK);   /* keel's timer: off until armed */
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vttbr_el2, 0);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
@@ -85,45 +93,61 @@ void cpu_init_el2(void)
 	isb();
 }
 
-void cpu_assign(unsigned id, struct vcpu *v)
-{
-	__atomic_store_n(&cpus[id].next, v, __ATOMIC_RELEASE);
-	cpu_kick(id);
-}
-
-void cpu_kick(unsigned id)
+void arch_cpu_kick(unsigned id)
 {
 	gicv3_send_sgi(cpus[id].mpidr, GIC_SGI_KICK);
 }
 
-static bool cpu_take_vcpu(struct vcpu *v)
+unsigned arch_cpu_id(void)
 {
-	struct vm *vm = v->vm;
-	bool run;
-
-	spin_lock(&vm->lock);
-	run = vm->state == VM_RUNNING && v->power == VCPU_ON_PENDING;
-	if (run) {
-		v->power = VCPU_ON;
-		vm->nr_loaded++;
-	}
-	spin_unlock(&vm->lock);
-	return run;
+	return this_cpu()->id;
 }
 
+/* PSTATE.I is set at EL2: the pending interrupt ends WFI, irq_handle() takes it. */
+void arch_wait_for_interrupt(void)
+{
+	wfi();
+	irq_handle();
+}
+
+#define SCHED_SLICE_HZ   250   /* 4 ms slices: Linux's own tick at HZ=250 */
+
+void arch_timer_arm(uint64_t deadline)
+{
+	write_sysreg(cnthp_cval_el2, deadline);
+	write_sysreg(cnthp_ctl_el2, CNTHP_CTL_ENABLE);
+	isb();
+}
+
+void arch_timer_disarm(void)
+{
+	write_sysreg(cnthp_ctl_el2, CNTHP_CTL_IMASK);
+	isb();
+}
+
+uint64_t arch_timer_slice_ticks(void)
+{
+	return read_sysreg(cntfrq_el0) / SCHED_SLICE_HZ;
+}
+
+/*
+ * This CPU's run loop: load what the scheduler picks and enter it; with nothing to
+ * run, arm keel's timer for the blocked vCPUs last here and wait. Resets the stack.
+ */
 void cpu_idle_loop(void)
 {
 	struct cpu *c = this_cpu();
 
 	for (;;) {
-		struct vcpu *v = __atomic_exchange_n(&c->next, NULL, __ATOMIC_ACQUIRE);
+		struct vcpu *v = sched_vcpu_next();
 
-		if (v && cpu_take_vcpu(v)) {
+		if (v) {
 			vcpu_load(v);
+			sched_vcpu_arm_timer(true);
 			vgic_hw_flush(v);
 			guest_enter(&v->regs, c->stack_top);
 		}
-		wfi();
-		irq_handle();
+		sched_vcpu_arm_timer(false);
+		arch_wait_for_interrupt();
 	}
 }

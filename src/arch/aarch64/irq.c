@@ -1,5 +1,6 @@
 /*
- * keel's physical interrupts at EL2: the kick SGI, the guest's virtual and EL1
+ * keel's physical interrupts at EL2: the kick SGI, keel's own timer (the
+ * scheduler's time slices and blocked vCPUs' timers), the guest's virtual and EL1
  * physical timers (forwarded to the vCPU running here with the list register HW
  * bit), the vGIC maintenance interrupt, the console's receive interrupt and the
  * SPIs of passed-through devices (forwarded to their VM, also with the HW bit).
@@ -8,6 +9,7 @@
  * running priority, deactivation is separate. A forwarded interrupt is left
  * active; the guest's deactivation of the virtual one deactivates it.
  */
+#include <keel/arch/cpu_arch.h>
 #include <keel/arch/sysreg.h>
 #include <keel/arch/vgic_hw.h>
 #include <keel/cpu.h>
@@ -15,10 +17,11 @@
 #include <keel/irq.h>
 #include <keel/console_mux.h>
 #include <keel/nospec.h>
+#include <keel/sched_vcpu.h>
 #include <keel/vm.h>
 #include <keel/vm_passthrough_irq.h>
 
-static unsigned vtimer_intid, ptimer_intid, maint_intid, uart_intid;
+static unsigned vtimer_intid, ptimer_intid, maint_intid, uart_intid, hyp_timer_intid;
 static uint64_t gicd_base;
 
 /*
@@ -41,6 +44,12 @@ void irq_init(uint64_t gicd, unsigned vtimer, unsigned ptimer, unsigned maint, u
 	uart_intid = uart;
 }
 
+/* keel's own timer (CNTHP, the EL2 physical timer): the scheduler's (sched_vcpu.c). */
+void irq_init_hyp_timer(unsigned intid)
+{
+	hyp_timer_intid = intid;
+}
+
 unsigned irq_vtimer_intid(void)
 {
 	return vtimer_intid;
@@ -57,6 +66,8 @@ void irq_init_cpu(uint64_t gicr)
 	gicv3_enable_private(gicr, ptimer_intid);
 	if (maint_intid)
 		gicv3_enable_private(gicr, maint_intid);
+	if (hyp_timer_intid)
+		gicv3_enable_private(gicr, hyp_timer_intid);
 }
 
 /* CNTV_CTL_EL0 / CNTP_CTL_EL0 */
@@ -196,11 +207,21 @@ void irq_handle(void)
 			continue;
 		if (intid >= IRQ_SPI_FIRST && irq_spi_forward(intid))
 			continue;
+		if (intid == hyp_timer_intid) {
+			/* Level: off before deactivation, or it asserts again at once. */
+			arch_timer_disarm();
+			gicv3_deactivate(intid);
+			sched_vcpu_timer_fired();
+			continue;
+		}
 		if (intid == maint_intid)
 			vgic_hw_maintenance(this_cpu()->vcpu);
 		gicv3_deactivate(intid);
 		if (intid == uart_intid)
 			console_mux_rx();
+		/* Every resched is sent with a kick (sched_vcpu.c), never looked at otherwise. */
+		if (intid == GIC_SGI_KICK && sched_vcpu_resched_due(this_cpu()->id))
+			this_cpu()->exit_work = true;
 		/* The kick SGI carries no data: the exit path re-reads the vCPU's state and
 		 * refills its list registers. */
 	}

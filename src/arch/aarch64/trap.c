@@ -2,7 +2,9 @@
  * Guest exits: vcpu_exit() is called by vectors.S with the guest's general
  * registers saved, dispatches on the exception class, and returns the
  * registers of the vCPU to resume. A vCPU that must stop running here (its
- * VM ended, it was powered off) is taken off this CPU, which then idles.
+ * VM ended, it was powered off, it waits for an interrupt while another vCPU
+ * wants this CPU, its time slice ended) is taken off this CPU, which then runs
+ * what the scheduler picks.
  */
 #include <keel/arch/asm.h>
 #include <keel/arch/inject.h>
@@ -13,6 +15,7 @@
 #include <keel/esr.h>
 #include <keel/hypercall.h>
 #include <keel/irq.h>
+#include <keel/sched_vcpu.h>
 #include <keel/vm.h>
 
 typedef void (*exit_handler_fn)(struct vcpu *v, uint64_t esr);
@@ -23,10 +26,10 @@ static void skip_insn(struct vcpu *v, uint64_t esr)
 }
 
 /*
- * WFI waits, on this CPU, until the vCPU has an interrupt to take (its virtual
- * timer, an SGI, a device) or must stop. WFE (and the timed forms) complete at
- * once: an event is allowed to be pending, and a spinning guest gets its CPU
- * back immediately since each physical CPU runs one vCPU.
+ * WFI waits until the vCPU has an interrupt to take (its virtual timer, an SGI,
+ * a device) or must stop (vcpu_block). WFE (and the timed forms) complete at
+ * once: an event is allowed to be pending, and a spinning guest that shares its
+ * CPU loses it at the end of its time slice anyway.
  */
 static void handle_wfx(struct vcpu *v, uint64_t esr)
 {
@@ -50,16 +53,64 @@ static bool vcpu_has_work(struct vcpu *v)
 	return pending;
 }
 
+/* Take the vCPU off this CPU, saved, and run whatever comes next: never returns. */
+static noreturn_fn void vcpu_leave_cpu(struct vcpu *v, enum sched_state to)
+{
+	vcpu_put(v);
+	if (to == SCHED_BLOCKED)
+		sched_vcpu_block_current(v);
+	else if (to == SCHED_RUNNABLE)
+		sched_vcpu_preempt_current();
+	else {
+		sched_vcpu_stop_current();
+		vm_vcpu_left(v);
+	}
+	cpu_idle_loop();
+}
+
+/*
+ * The vCPU waits for an interrupt. Alone on its CPU it waits here, loaded, as cheaply
+ * as before the scheduler (its timers still fire in hardware). Once another vCPU is
+ * queued here it asks the exit tail to deschedule it BLOCKED (after the handler has
+ * finished: CPU_SUSPEND still writes its result), and the other runs.
+ */
 void vcpu_block(struct vcpu *v)
 {
+	struct cpu *c = this_cpu();
+	unsigned self = c->id;
+
 	vm_console_idle(v->vm);
+	sched_vcpu_set_waiting(self, true);
 	for (;;) {
 		vgic_hw_sync(v);
 		if (vcpu_has_work(v))
-			return;
+			break;
+		if (sched_has_queued(&keel_sched, self)) {
+			c->wait_requested = true;
+			c->exit_work = true;
+			break;
+		}
 		wfi();
 		irq_handle();
 	}
+	sched_vcpu_set_waiting(self, false);
+}
+
+/* Anything but an ordinary resume: the vCPU leaves, waits or gives way. */
+static __attribute__((noinline)) void vcpu_exit_slow(struct vcpu *v)
+{
+	struct cpu *c = this_cpu();
+
+	c->exit_work = false;
+	if (c->wait_requested) {
+		c->wait_requested = false;
+		vcpu_leave_cpu(v, SCHED_BLOCKED);   /* it looks for work once more when published */
+	}
+	if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING ||
+	    __atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_ON)
+		vcpu_leave_cpu(v, SCHED_OFF);   /* saved before anyone may see it off (CPU_ON resets it) */
+	if (sched_vcpu_resched_due(c->id))
+		vcpu_leave_cpu(v, SCHED_RUNNABLE);
 }
 
 static void handle_hvc(struct vcpu *v, uint64_t esr)
@@ -156,19 +207,16 @@ struct vcpu_regs *vcpu_exit(struct vcpu_regs *regs, unsigned kind)
 		(fn ? fn : handle_undef)(v, esr);
 	} else if (kind == EXIT_IRQ) {
 		v->stats.irqs++;
-		irq_handle();
+		irq_handle();   /* a kick asking this vCPU to give way sets c->exit_work */
 	} else if (kind == EXIT_SERROR) {
 		handle_serror(v, read_sysreg(esr_el2));
 	}
 	/* FIQs are not used by keel; with FMO set they only end the guest's timeslice. */
 
 	if (__builtin_expect(__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING ||
-			     __atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_ON, 0)) {
-		/* Save its state before anyone may see it off (a CPU_ON would reset it). */
-		vcpu_put(v);
-		vm_vcpu_left(v);
-		cpu_idle_loop();
-	}
+			     __atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_ON ||
+			     c->exit_work, 0))
+		vcpu_exit_slow(v);
 	if (v->gic.nr_used || __atomic_load_n(&v->irq_dirty, __ATOMIC_ACQUIRE))
 		vgic_hw_flush(v);
 	return regs;
