@@ -377,6 +377,16 @@ static inline unsigned vgic_lowest_bit(uint32_t word)
 	return (unsigned)__builtin_ctz(word);
 }
 
+/* Whether a per-INTID bitmap (VGIC_NR_WORDS words) has no bit set. */
+static inline bool vgic_bitmap_empty(const uint32_t *map)
+{
+	uint32_t any = 0;
+
+	for (unsigned w = 0; w < VGIC_NR_WORDS; w++)
+		any |= map[w];
+	return any == 0;
+}
+
 struct vgic_irq *vgic_irq_get(struct vgic *g, unsigned vcpu, unsigned intid);
 uint32_t vgic_irq_want_mask(const struct vgic *g, const struct vgic_irq *irq);
 uint32_t vgic_irq_changed(struct vgic *g, struct vgic_irq *irq, uint32_t before);

@@ -140,14 +140,16 @@ void vgic_irq_track(struct vgic *g, struct vgic_irq *irq)
 {
 	unsigned dest = vgic_irq_dest(irq), word = irq->intid / 32;
 	uint32_t bit = (uint32_t)BIT(irq->intid % 32);
+	unsigned cand = dest < g->nr_vcpus && vgic_irq_candidate(irq) ? dest : VGIC_VCPU_NONE;
 
+	/* cand_vcpu is the one vCPU whose lr_cand has the bit: unchanged, nothing to move. */
+	if (cand == irq->cand_vcpu)
+		return;
 	if (irq->cand_vcpu != VGIC_VCPU_NONE)
 		g->cpu[irq->cand_vcpu].lr_cand[word] &= ~bit;
-	irq->cand_vcpu = VGIC_VCPU_NONE;
-	if (dest < g->nr_vcpus && vgic_irq_candidate(irq)) {
-		g->cpu[dest].lr_cand[word] |= bit;
-		irq->cand_vcpu = (uint8_t)dest;
-	}
+	if (cand != VGIC_VCPU_NONE)
+		g->cpu[cand].lr_cand[word] |= bit;
+	irq->cand_vcpu = (uint8_t)cand;
 }
 
 /*
