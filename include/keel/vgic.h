@@ -387,13 +387,37 @@ static inline bool vgic_bitmap_empty(const uint32_t *map)
 	return any == 0;
 }
 
+/* Inline: the fill, sync and SGI paths test these on every interrupt they touch. */
+static inline bool vgic_irq_pending(const struct vgic_irq *irq)
+{
+	/* A linked interrupt's line is the physical one: only the latch counts. */
+	return irq->latch || (!irq->edge && !irq->hw && irq->line);
+}
+
+static inline bool vgic_group_enabled(uint32_t ctlr, const struct vgic_irq *irq)
+{
+	return ctlr & (irq->group1 ? GICD_CTLR_ENABLE_GRP1 : GICD_CTLR_ENABLE_GRP0);
+}
+
+static inline bool vgic_irq_deliverable_with(uint32_t ctlr, const struct vgic_irq *irq)
+{
+	return vgic_irq_pending(irq) && irq->enabled && vgic_group_enabled(ctlr, irq);
+}
+
+static inline bool vgic_irq_deliverable(const struct vgic *g, const struct vgic_irq *irq)
+{
+	return vgic_irq_deliverable_with(g->ctlr, irq);
+}
+
+static inline unsigned vgic_irq_dest(const struct vgic_irq *irq)
+{
+	return irq->active ? irq->active_vcpu : irq->target;
+}
+
 struct vgic_irq *vgic_irq_get(struct vgic *g, unsigned vcpu, unsigned intid);
 uint32_t vgic_irq_want_mask(const struct vgic *g, const struct vgic_irq *irq);
 uint32_t vgic_irq_changed(struct vgic *g, struct vgic_irq *irq, uint32_t before);
 void vgic_irq_track(struct vgic *g, struct vgic_irq *irq);
-bool vgic_irq_pending(const struct vgic_irq *irq);
-bool vgic_irq_deliverable(const struct vgic *g, const struct vgic_irq *irq);
-unsigned vgic_irq_dest(const struct vgic_irq *irq);
 void vgic_irq_hw_check(struct vgic *g, struct vgic_irq *irq, bool was_live);
 void vgic_irq_hw_spi_notify(struct vgic *g, const struct vgic_irq *irq);
 void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq);
