@@ -420,7 +420,13 @@ uint32_t vgic_irq_changed(struct vgic *g, struct vgic_irq *irq, uint32_t before)
 void vgic_irq_track(struct vgic *g, struct vgic_irq *irq);
 void vgic_irq_hw_check(struct vgic *g, struct vgic_irq *irq, bool was_live);
 void vgic_irq_hw_spi_notify(struct vgic *g, const struct vgic_irq *irq);
-void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq);
+void vgic_irq_apply_active_write_slow(struct vgic *g, struct vgic_irq *irq);
+/* Tested inline: an active-state write while another vCPU held the interrupt is rare. */
+static inline void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq)
+{
+	if (irq->active_write != VGIC_ACTIVE_WRITE_NONE)
+		vgic_irq_apply_active_write_slow(g, irq);
+}
 uint32_t vgic_irq_deactivate(struct vgic *g, struct vgic_irq *irq);
 uint32_t vgic_ctlr_write(struct vgic *g, uint32_t val);
 

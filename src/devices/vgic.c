@@ -174,12 +174,10 @@ void vgic_irq_hw_spi_notify(struct vgic *g, const struct vgic_irq *irq)
  * state of a linked interrupt also deactivates the physical one (unless it is
  * still pending): the guest that acknowledged it will not deactivate it now.
  */
-void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq)
+void vgic_irq_apply_active_write_slow(struct vgic *g, struct vgic_irq *irq)
 {
 	bool set = irq->active_write == VGIC_ACTIVE_WRITE_SET;
 
-	if (irq->active_write == VGIC_ACTIVE_WRITE_NONE)
-		return;
 	irq->active_write = VGIC_ACTIVE_WRITE_NONE;
 	if (set && !irq->active)
 		irq->active_vcpu = irq->target;

@@ -263,7 +263,9 @@ uint32_t vgic_lr_sync(struct vgic *g, unsigned vcpu, const uint64_t *lrs, unsign
 			continue;
 		irq = vgic_lr_irq(g, vcpu, (unsigned)array_index_nospec(intid, VGIC_NR_IRQS));
 		vgic_lr_fold(g, irq, vcpu, lrs[i]);
-		kick |= vgic_irq_want_mask(g, irq);
+		/* A private interrupt's destination is vcpu itself, which is never kicked. */
+		if (intid >= VGIC_NR_PRIVATE)
+			kick |= vgic_irq_want_mask(g, irq);
 	}
 	kick |= vgic_lr_reclaim(g, vcpu);
 	return kick & ~(uint32_t)BIT(vcpu);
