@@ -414,10 +414,33 @@ static inline unsigned vgic_irq_dest(const struct vgic_irq *irq)
 	return irq->active ? irq->active_vcpu : irq->target;
 }
 
+/* Whether irq may want an LR at its destination, whatever GICD_CTLR and lr_owner say. */
+static inline bool vgic_irq_candidate(const struct vgic_irq *irq)
+{
+	return irq->active || (irq->enabled && vgic_irq_pending(irq));
+}
+
+/* Puts irq's bit in the lr_cand bitmap of the vCPU it is a candidate for, if any. */
+/* Inline: every state change of an interrupt ends here. */
+static inline void vgic_irq_track(struct vgic *g, struct vgic_irq *irq)
+{
+	unsigned dest = vgic_irq_dest(irq), word = irq->intid / 32;
+	uint32_t bit = (uint32_t)BIT(irq->intid % 32);
+	unsigned cand = dest < g->nr_vcpus && vgic_irq_candidate(irq) ? dest : VGIC_VCPU_NONE;
+
+	/* cand_vcpu is the one vCPU whose lr_cand has the bit: unchanged, nothing to move. */
+	if (cand == irq->cand_vcpu)
+		return;
+	if (irq->cand_vcpu != VGIC_VCPU_NONE)
+		g->cpu[irq->cand_vcpu].lr_cand[word] &= ~bit;
+	if (cand != VGIC_VCPU_NONE)
+		g->cpu[cand].lr_cand[word] |= bit;
+	irq->cand_vcpu = (uint8_t)cand;
+}
+
 struct vgic_irq *vgic_irq_get(struct vgic *g, unsigned vcpu, unsigned intid);
 uint32_t vgic_irq_want_mask(const struct vgic *g, const struct vgic_irq *irq);
 uint32_t vgic_irq_changed(struct vgic *g, struct vgic_irq *irq, uint32_t before);
-void vgic_irq_track(struct vgic *g, struct vgic_irq *irq);
 void vgic_irq_hw_check(struct vgic *g, struct vgic_irq *irq, bool was_live);
 void vgic_irq_hw_spi_notify(struct vgic *g, const struct vgic_irq *irq);
 void vgic_irq_apply_active_write_slow(struct vgic *g, struct vgic_irq *irq);

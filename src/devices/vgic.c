@@ -103,29 +103,6 @@ uint32_t vgic_irq_want_mask(const struct vgic *g, const struct vgic_irq *irq)
 	return vgic_irq_want_mask_with(g, irq, g->ctlr);
 }
 
-/* Whether irq may want an LR at its destination, whatever GICD_CTLR and lr_owner say. */
-static bool vgic_irq_candidate(const struct vgic_irq *irq)
-{
-	return irq->active || (irq->enabled && vgic_irq_pending(irq));
-}
-
-/* Puts irq's bit in the lr_cand bitmap of the vCPU it is a candidate for, if any. */
-void vgic_irq_track(struct vgic *g, struct vgic_irq *irq)
-{
-	unsigned dest = vgic_irq_dest(irq), word = irq->intid / 32;
-	uint32_t bit = (uint32_t)BIT(irq->intid % 32);
-	unsigned cand = dest < g->nr_vcpus && vgic_irq_candidate(irq) ? dest : VGIC_VCPU_NONE;
-
-	/* cand_vcpu is the one vCPU whose lr_cand has the bit: unchanged, nothing to move. */
-	if (cand == irq->cand_vcpu)
-		return;
-	if (irq->cand_vcpu != VGIC_VCPU_NONE)
-		g->cpu[irq->cand_vcpu].lr_cand[word] &= ~bit;
-	if (cand != VGIC_VCPU_NONE)
-		g->cpu[cand].lr_cand[word] |= bit;
-	irq->cand_vcpu = (uint8_t)cand;
-}
-
 /*
  * After irq changed: its bookkeeping, and the kicks: its destination if it
  * has just become deliverable there (before = vgic_irq_want_mask() before
