@@ -62,7 +62,7 @@ ESR_RE = re.compile(r"^\.\.\.with ESR 0x([0-9a-f]+)/0x([0-9a-f]+)")
 FAR_RE = re.compile(r"^\.\.\.with FAR 0x([0-9a-f]+)")
 TO_RE = re.compile(r"^\.\.\.to EL2 PC 0x([0-9a-f]+)")
 ERET_RE = re.compile(r"^Exception return from AArch64 EL(\d) to AArch64 EL(\d)")
-IMAGE_RE = re.compile(r"trace: image at 0x([0-9a-f]+)")
+IMAGE_RE = re.compile(r"trace: image at 0x([0-9a-f]+),")  # the comma: pexpect may match a prefix of the number
 
 
 class Symbols:

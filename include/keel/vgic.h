@@ -377,16 +377,79 @@ static inline unsigned vgic_lowest_bit(uint32_t word)
 	return (unsigned)__builtin_ctz(word);
 }
 
+/* Whether a per-INTID bitmap (VGIC_NR_WORDS words) has no bit set. */
+static inline bool vgic_bitmap_empty(const uint32_t *map)
+{
+	uint32_t any = 0;
+
+	for (unsigned w = 0; w < VGIC_NR_WORDS; w++)
+		any |= map[w];
+	return any == 0;
+}
+
+/* Inline: the fill, sync and SGI paths test these on every interrupt they touch. */
+static inline bool vgic_irq_pending(const struct vgic_irq *irq)
+{
+	/* A linked interrupt's line is the physical one: only the latch counts. */
+	return irq->latch || (!irq->edge && !irq->hw && irq->line);
+}
+
+static inline bool vgic_group_enabled(uint32_t ctlr, const struct vgic_irq *irq)
+{
+	return ctlr & (irq->group1 ? GICD_CTLR_ENABLE_GRP1 : GICD_CTLR_ENABLE_GRP0);
+}
+
+static inline bool vgic_irq_deliverable_with(uint32_t ctlr, const struct vgic_irq *irq)
+{
+	return vgic_irq_pending(irq) && irq->enabled && vgic_group_enabled(ctlr, irq);
+}
+
+static inline bool vgic_irq_deliverable(const struct vgic *g, const struct vgic_irq *irq)
+{
+	return vgic_irq_deliverable_with(g->ctlr, irq);
+}
+
+static inline unsigned vgic_irq_dest(const struct vgic_irq *irq)
+{
+	return irq->active ? irq->active_vcpu : irq->target;
+}
+
+/* Whether irq may want an LR at its destination, whatever GICD_CTLR and lr_owner say. */
+static inline bool vgic_irq_candidate(const struct vgic_irq *irq)
+{
+	return irq->active || (irq->enabled && vgic_irq_pending(irq));
+}
+
+/* Puts irq's bit in the lr_cand bitmap of the vCPU it is a candidate for, if any. */
+/* Inline: every state change of an interrupt ends here. */
+static inline void vgic_irq_track(struct vgic *g, struct vgic_irq *irq)
+{
+	unsigned dest = vgic_irq_dest(irq), word = irq->intid / 32;
+	uint32_t bit = (uint32_t)BIT(irq->intid % 32);
+	unsigned cand = dest < g->nr_vcpus && vgic_irq_candidate(irq) ? dest : VGIC_VCPU_NONE;
+
+	/* cand_vcpu is the one vCPU whose lr_cand has the bit: unchanged, nothing to move. */
+	if (cand == irq->cand_vcpu)
+		return;
+	if (irq->cand_vcpu != VGIC_VCPU_NONE)
+		g->cpu[irq->cand_vcpu].lr_cand[word] &= ~bit;
+	if (cand != VGIC_VCPU_NONE)
+		g->cpu[cand].lr_cand[word] |= bit;
+	irq->cand_vcpu = (uint8_t)cand;
+}
+
 struct vgic_irq *vgic_irq_get(struct vgic *g, unsigned vcpu, unsigned intid);
 uint32_t vgic_irq_want_mask(const struct vgic *g, const struct vgic_irq *irq);
 uint32_t vgic_irq_changed(struct vgic *g, struct vgic_irq *irq, uint32_t before);
-void vgic_irq_track(struct vgic *g, struct vgic_irq *irq);
-bool vgic_irq_pending(const struct vgic_irq *irq);
-bool vgic_irq_deliverable(const struct vgic *g, const struct vgic_irq *irq);
-unsigned vgic_irq_dest(const struct vgic_irq *irq);
 void vgic_irq_hw_check(struct vgic *g, struct vgic_irq *irq, bool was_live);
 void vgic_irq_hw_spi_notify(struct vgic *g, const struct vgic_irq *irq);
-void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq);
+void vgic_irq_apply_active_write_slow(struct vgic *g, struct vgic_irq *irq);
+/* Tested inline: an active-state write while another vCPU held the interrupt is rare. */
+static inline void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq)
+{
+	if (irq->active_write != VGIC_ACTIVE_WRITE_NONE)
+		vgic_irq_apply_active_write_slow(g, irq);
+}
 uint32_t vgic_irq_deactivate(struct vgic *g, struct vgic_irq *irq);
 uint32_t vgic_ctlr_write(struct vgic *g, uint32_t val);
 

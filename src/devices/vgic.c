@@ -85,32 +85,6 @@ struct vgic_irq *vgic_irq_get(struct vgic *g, unsigned vcpu, unsigned intid)
 	return NULL;
 }
 
-bool vgic_irq_pending(const struct vgic_irq *irq)
-{
-	/* A linked interrupt's line is the physical one: only the latch counts. */
-	return irq->latch || (!irq->edge && !irq->hw && irq->line);
-}
-
-static bool vgic_group_enabled(uint32_t ctlr, const struct vgic_irq *irq)
-{
-	return ctlr & (irq->group1 ? GICD_CTLR_ENABLE_GRP1 : GICD_CTLR_ENABLE_GRP0);
-}
-
-static bool vgic_irq_deliverable_with(uint32_t ctlr, const struct vgic_irq *irq)
-{
-	return vgic_irq_pending(irq) && irq->enabled && vgic_group_enabled(ctlr, irq);
-}
-
-bool vgic_irq_deliverable(const struct vgic *g, const struct vgic_irq *irq)
-{
-	return vgic_irq_deliverable_with(g->ctlr, irq);
-}
-
-unsigned vgic_irq_dest(const struct vgic_irq *irq)
-{
-	return irq->active ? irq->active_vcpu : irq->target;
-}
-
 /* The vCPU (as a mask) irq wants to be listed for as pending under ctlr, or 0. */
 static uint32_t vgic_irq_want_mask_with(const struct vgic *g, const struct vgic_irq *irq,
 					uint32_t ctlr)
@@ -127,27 +101,6 @@ static uint32_t vgic_irq_want_mask_with(const struct vgic *g, const struct vgic_
 uint32_t vgic_irq_want_mask(const struct vgic *g, const struct vgic_irq *irq)
 {
 	return vgic_irq_want_mask_with(g, irq, g->ctlr);
-}
-
-/* Whether irq may want an LR at its destination, whatever GICD_CTLR and lr_owner say. */
-static bool vgic_irq_candidate(const struct vgic_irq *irq)
-{
-	return irq->active || (irq->enabled && vgic_irq_pending(irq));
-}
-
-/* Puts irq's bit in the lr_cand bitmap of the vCPU it is a candidate for, if any. */
-void vgic_irq_track(struct vgic *g, struct vgic_irq *irq)
-{
-	unsigned dest = vgic_irq_dest(irq), word = irq->intid / 32;
-	uint32_t bit = (uint32_t)BIT(irq->intid % 32);
-
-	if (irq->cand_vcpu != VGIC_VCPU_NONE)
-		g->cpu[irq->cand_vcpu].lr_cand[word] &= ~bit;
-	irq->cand_vcpu = VGIC_VCPU_NONE;
-	if (dest < g->nr_vcpus && vgic_irq_candidate(irq)) {
-		g->cpu[dest].lr_cand[word] |= bit;
-		irq->cand_vcpu = (uint8_t)dest;
-	}
 }
 
 /*
@@ -198,12 +151,10 @@ void vgic_irq_hw_spi_notify(struct vgic *g, const struct vgic_irq *irq)
  * state of a linked interrupt also deactivates the physical one (unless it is
  * still pending): the guest that acknowledged it will not deactivate it now.
  */
-void vgic_irq_apply_active_write(struct vgic *g, struct vgic_irq *irq)
+void vgic_irq_apply_active_write_slow(struct vgic *g, struct vgic_irq *irq)
 {
 	bool set = irq->active_write == VGIC_ACTIVE_WRITE_SET;
 
-	if (irq->active_write == VGIC_ACTIVE_WRITE_NONE)
-		return;
 	irq->active_write = VGIC_ACTIVE_WRITE_NONE;
 	if (set && !irq->active)
 		irq->active_vcpu = irq->target;
@@ -294,22 +245,19 @@ int vgic_trigger_edge(struct vgic *g, unsigned vcpu, unsigned intid, uint32_t *k
 }
 
 /* The vCPUs an ICC_SGI1R_EL1-format value names (IRM = 0). */
+_Static_assert(VGIC_MAX_VCPUS <= 16, "one TargetList range (RS = 0) covers every vCPU");
 static uint32_t vgic_sgi_targets(const struct vgic *g, uint64_t value)
 {
 	unsigned rs = (unsigned)bits(value, 47, ICC_SGIR_RS_SHIFT);
 	uint32_t list = (uint32_t)(value & ICC_SGIR_TARGETLIST_MASK);
-	uint32_t targets = 0;
 
 	if (bits(value, 23, ICC_SGIR_AFF1_SHIFT) || bits(value, 39, ICC_SGIR_AFF2_SHIFT) ||
 	    bits(value, 55, ICC_SGIR_AFF3_SHIFT))
 		return 0;   /* keel's vCPUs all have Aff3.Aff2.Aff1 = 0.0.0 */
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned aff0 = rs * 16 + i;
-
-		if ((list & BIT(i)) && aff0 < g->nr_vcpus)
-			targets |= (uint32_t)BIT(aff0);
-	}
-	return targets;
+	/* TargetList bit i names Aff0 = 16 * RS + i: a range holding no vCPU names none. */
+	if (rs * 16 >= g->nr_vcpus)
+		return 0;
+	return (list << (rs * 16)) & (uint32_t)(BIT(g->nr_vcpus) - 1);
 }
 
 int vgic_sgi_generate(struct vgic *g, unsigned src_vcpu, uint64_t value, bool group0, uint32_t *kick)
@@ -324,11 +272,13 @@ int vgic_sgi_generate(struct vgic *g, unsigned src_vcpu, uint64_t value, bool gr
 		targets = (uint32_t)(BIT(g->nr_vcpus) - 1) & ~(uint32_t)BIT(src_vcpu);
 	else
 		targets = vgic_sgi_targets(g, value);
-	for (unsigned v = 0; v < g->nr_vcpus; v++) {
+	/* Only the targets (vgic_sgi_targets names no vCPU >= nr_vcpus). */
+	for (; targets; targets &= targets - 1) {
+		unsigned v = vgic_lowest_bit(targets);
 		struct vgic_irq *irq = &g->cpu[v].priv[intid];
 		uint32_t before;
 
-		if (!(targets & BIT(v)) || (group0 && irq->group1))
+		if (group0 && irq->group1)
 			continue;
 		before = vgic_irq_want_mask(g, irq);
 		irq->latch = true;

@@ -2,6 +2,7 @@
  * Virtual GICv3: the model's interrupts to and from the list registers
  * (ICH_LR<n>_EL2). See include/keel/vgic.h for the rules.
  */
+#include <keel/nospec.h>
 #include <keel/vgic.h>
 
 #define VGIC_LR_MAX_CANDIDATES (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
@@ -31,7 +32,7 @@ static void vgic_lr_unlist(struct vgic *g, struct vgic_irq *irq, unsigned vcpu)
 }
 
 /* Unlist every interrupt still recorded in vcpu's LRs; the vCPUs to kick. */
-static uint32_t vgic_lr_reclaim(struct vgic *g, unsigned vcpu)
+static __attribute__((noinline)) uint32_t vgic_lr_reclaim_all(struct vgic *g, unsigned vcpu)
 {
 	uint32_t kick = 0;
 
@@ -43,6 +44,18 @@ static uint32_t vgic_lr_reclaim(struct vgic *g, unsigned vcpu)
 			kick |= vgic_irq_want_mask(g, irq);
 		}
 	return kick & ~(uint32_t)BIT(vcpu);
+}
+
+/*
+ * The common case: a sync has just folded every LR back, so lr_listed is empty and there
+ * is nothing to unlist (lr_listed holds exactly the interrupts whose lr_owner is vcpu).
+ * Tested inline: the out-of-line walk's frame was every fill's and every sync's.
+ */
+static inline uint32_t vgic_lr_reclaim(struct vgic *g, unsigned vcpu)
+{
+	if (vgic_bitmap_empty(g->cpu[vcpu].lr_listed))
+		return 0;
+	return vgic_lr_reclaim_all(g, vcpu);
 }
 
 /* ---------------------------------------------------------------- fill */
@@ -237,13 +250,22 @@ uint32_t vgic_lr_sync(struct vgic *g, unsigned vcpu, const uint64_t *lrs, unsign
 	if (vcpu >= g->nr_vcpus)
 		return 0;
 	for (unsigned i = 0; i < n; i++) {
-		struct vgic_irq *irq = vgic_irq_get(g, vcpu, (unsigned)(lrs[i] & ICH_LR_VINTID_MASK));
+		unsigned intid = (unsigned)(lrs[i] & ICH_LR_VINTID_MASK);
+		struct vgic_irq *irq;
 
-		/* Only what vgic_lr_fill() listed for vcpu (and only once). */
-		if (!irq || irq->lr_owner != vcpu)
+		/*
+		 * Only what vgic_lr_fill() listed for vcpu (and only once): its lr_listed bit,
+		 * which is set exactly while lr_owner is vcpu. Tested on the bitmap, bounds
+		 * first, so no lookup (and no speculation barrier) is needed for an INTID
+		 * that was not listed.
+		 */
+		if (intid >= VGIC_NR_IRQS || !(g->cpu[vcpu].lr_listed[intid / 32] & BIT(intid % 32)))
 			continue;
+		irq = vgic_lr_irq(g, vcpu, (unsigned)array_index_nospec(intid, VGIC_NR_IRQS));
 		vgic_lr_fold(g, irq, vcpu, lrs[i]);
-		kick |= vgic_irq_want_mask(g, irq);
+		/* A private interrupt's destination is vcpu itself, which is never kicked. */
+		if (intid >= VGIC_NR_PRIVATE)
+			kick |= vgic_irq_want_mask(g, irq);
 	}
 	kick |= vgic_lr_reclaim(g, vcpu);
 	return kick & ~(uint32_t)BIT(vcpu);

@@ -1037,6 +1037,10 @@ static void test_vgic_sgi_random(void **state)
 				val &= ~(0xffULL << 16 | 0xffULL << 32 | 0xffULL << 48 | 0xfULL << 44);
 			if (iter % 3 == 0)
 				val &= ~(1ULL << 40);
+			/* A TargetList range (RS) beyond vCPU 15 with Aff3-Aff1 zero: names nobody. */
+			if (iter % 5 == 0)
+				val = (val & ~(0xffULL << 16 | 0xffULL << 32 | 0xffULL << 48 | 0xfULL << 44)) |
+				      (1 + rng() % 15) << 44;
 			sgi_clear_all();
 			if (src >= nr) {
 				assert_int_equal(vgic_sgi_generate(&G, src, val, iter & 4, &kick), KE_INVAL);

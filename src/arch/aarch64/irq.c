@@ -18,6 +18,7 @@
 #include <keel/console_mux.h>
 #include <keel/nospec.h>
 #include <keel/sched_vcpu.h>
+#include <keel/vgic.h>
 #include <keel/vm.h>
 #include <keel/vm_passthrough_irq.h>
 
@@ -82,6 +83,29 @@ static bool timer_output(uint64_t ctl)
 	       (CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
 }
 
+/*
+ * The line of timer PPI intid of v, the vCPU loaded on this CPU. A PPI is v's own, so the
+ * model can only ask to kick v itself (its destination and any LR holder are v), and v is
+ * here, on its way back into the guest through the exit path: marking it dirty is all that
+ * kick does (vm_irq_kick sends no SGI to its own CPU). Any other bit still goes through
+ * vm_irq_kick.
+ */
+static void timer_set_level(struct vcpu *v, unsigned intid, bool level)
+{
+	struct vm *vm = v->vm;
+	uint32_t kick = 0;
+
+	spin_lock(&vm->lock);
+	if (vgic_set_level(&vm->vgic, v->index, intid, level, &kick))
+		kick = 0;   /* keel's own timer INTIDs are valid PPIs */
+	spin_unlock(&vm->lock);
+	if (kick & BIT(v->index))
+		v->irq_dirty = true;
+	kick &= ~(uint32_t)BIT(v->index);
+	if (kick)
+		vm_irq_kick(vm, kick);
+}
+
 /* One of the guest's timers fired: hand it to the vCPU loaded here, if any. */
 static bool guest_timer_forward(unsigned intid)
 {
@@ -90,7 +114,7 @@ static bool guest_timer_forward(unsigned intid)
 	if (!v)
 		return false;
 	v->gic.timers_forwarded |= intid == vtimer_intid ? VGIC_HW_TIMER_VIRT : VGIC_HW_TIMER_PHYS;
-	vm_irq_set_level(v->vm, v->index, intid, true);
+	timer_set_level(v, intid, true);
 	return true;
 }
 
@@ -107,11 +131,11 @@ void irq_timers_resample(struct vcpu *v)
 
 	if ((fwd & VGIC_HW_TIMER_VIRT) && !timer_output(read_sysreg(cntv_ctl_el0))) {
 		fwd &= ~VGIC_HW_TIMER_VIRT;
-		vm_irq_set_level(v->vm, v->index, vtimer_intid, false);
+		timer_set_level(v, vtimer_intid, false);
 	}
 	if ((fwd & VGIC_HW_TIMER_PHYS) && !timer_output(read_sysreg(cntp_ctl_el0))) {
 		fwd &= ~VGIC_HW_TIMER_PHYS;
-		vm_irq_set_level(v->vm, v->index, ptimer_intid, false);
+		timer_set_level(v, ptimer_intid, false);
 	}
 	v->gic.timers_forwarded = fwd;
 }
