@@ -17,6 +17,7 @@
 #define KEEL_VM_H
 
 #include <keel/types.h>
+#include <keel/arch/pmu.h>
 #include <keel/arch/regs.h>
 #include <keel/arch/vgic_hw.h>
 #include <keel/config.h>
@@ -71,6 +72,7 @@ struct vcpu {
 	bool sw_flushed;        /* set/way batch already handled by a full flush */
 	bool irq_dirty;         /* something may have become pending: refill the list registers */
 	struct vgic_hw_cpu gic; /* virtual CPU interface state while not loaded */
+	struct pmu_state pmu;   /* its PMUv3 (arch/pmu.h) */
 	struct vcpu_stats stats;
 };
 

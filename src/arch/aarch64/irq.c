@@ -1,13 +1,14 @@
 /*
  * keel's physical interrupts at EL2: the kick SGI, the guest's virtual and EL1
  * physical timers (forwarded to the vCPU running here with the list register HW
- * bit), the vGIC maintenance interrupt, the console's receive interrupt and the
+ * bit), the PMU's overflow interrupt (to the vCPU loaded here, pmu.c), the vGIC maintenance interrupt, the console's receive interrupt and the
  * SPIs of passed-through devices (forwarded to their VM, also with the HW bit).
  *
  * keel runs the GIC CPU interface with EOImode 1: end of interrupt drops the
  * running priority, deactivation is separate. A forwarded interrupt is left
  * active; the guest's deactivation of the virtual one deactivates it.
  */
+#include <keel/arch/pmu.h>
 #include <keel/arch/sysreg.h>
 #include <keel/arch/vgic_hw.h>
 #include <keel/cpu.h>
@@ -57,6 +58,8 @@ void irq_init_cpu(uint64_t gicr)
 	gicv3_enable_private(gicr, ptimer_intid);
 	if (maint_intid)
 		gicv3_enable_private(gicr, maint_intid);
+	if (pmu_irq_intid())
+		gicv3_enable_private(gicr, pmu_irq_intid());
 }
 
 /* CNTV_CTL_EL0 / CNTP_CTL_EL0 */
@@ -181,6 +184,8 @@ void irq_handle(void)
 		if ((intid == vtimer_intid || intid == ptimer_intid) && guest_timer_forward(intid))
 			continue;
 		if (intid >= IRQ_SPI_FIRST && irq_spi_forward(intid))
+			continue;
+		if (intid == pmu_irq_intid() && intid && pmu_irq_forward())
 			continue;
 		if (intid == maint_intid)
 			vgic_hw_maintenance(this_cpu()->vcpu);
