@@ -5,7 +5,11 @@ Run under QEMU -icount shift=0: QEMU implements INST_RETIRED only there (target/
 instructions_supported), and the guest's counting checks SKIP without it.
 """
 
-from keelvm import check_vm_passed, guest_lines
+import re
+
+import pytest
+
+from keelvm import ROOT, TIMEOUT_SCALE, check_keel_healthy, check_vm_passed, guest_lines
 
 # The checks each run must PASS (not SKIP): counting needs -icount; vCPU 1's restart is
 # checked without it (under -icount QEMU does not run the second CPU_ON's vCPU in time).
@@ -35,3 +39,35 @@ def test_pmu_restart(keel):
     """Without -icount: the overflow PPI, and vCPU 1 started again finds its PMU reset (its
     counter, enable and PMCR_EL0.E left set at CPU_OFF are gone)."""
     run_pmu_guest(keel, False, PLAIN_CHECKS)
+
+
+# ---------------------------------------------------------------- Linux
+
+LINUX_FILES = [ROOT / "build" / "linux" / "Image", ROOT / "build" / "linux" / "initramfs.cpio.gz"]
+LINUX_TIMEOUT = 300 * TIMEOUT_SCALE
+LINUX_POWERED_OFF = re.compile(r"^\(keel\) vm linux: powered off\b")
+HEARTBEAT = re.compile(r"^\[bystander\] NOTE alive \d+$")
+PERF_WAITING = re.compile(r"^\[linux\] NOTE perf: waiting for a line")
+
+
+@pytest.mark.linux
+def test_linux_perf_counts_own_instructions(keel):
+    """Debian's kernel probes the vCPU's PMU (armv8_pmuv3, from keel's pmu node) and
+    guests/linux/tools/perfcount counts its own 20,000,000-instruction loop with
+    perf_event_open within 200 instructions (keel's timer interrupts and exits in the
+    loop not counted), once a bystander Linux VM runs on the other CPU (its heartbeat),
+    under -icount (QEMU's instruction event needs it)."""
+    missing = [str(p.relative_to(ROOT)) for p in LINUX_FILES if not p.is_file()]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not found: run make linux", pytrace=False)
+    run = keel("linux-perf.dts", smp=2, icount=True, timeout=LINUX_TIMEOUT)
+    run.wait_for(PERF_WAITING, "VM linux waiting to count")
+    run.wait_for(HEARTBEAT, "the bystander's heartbeat")
+    run.child.send("\r")   # console input goes to VM linux, the first
+    run.wait_for(LINUX_POWERED_OFF, "'(keel) vm linux: powered off'")
+    check_vm_passed(run.lines, "linux", "linux", min_pass=3, session=run)
+    passed = {line.split()[1] for line in guest_lines(run.lines, "linux")
+              if line.startswith("PASS ")}
+    assert {"pmu-probe", "perf-instructions"} <= passed, f"PASS lines: {sorted(passed)}"
+    run.wait_for(HEARTBEAT, "the bystander's heartbeat after VM linux powered off")
+    check_keel_healthy(run.lines, run)
