@@ -72,7 +72,6 @@ struct vcpu {
 	bool sw_flushed;        /* set/way batch already handled by a full flush */
 	bool irq_dirty;         /* something may have become pending: refill the list registers */
 	struct vgic_hw_cpu gic; /* virtual CPU interface state while not loaded */
-	struct pmu_state pmu;   /* its PMUv3 (arch/pmu.h) */
 	struct vcpu_stats stats;
 };
 
@@ -128,6 +127,8 @@ struct vm {
 	unsigned nr_maps;
 	struct vm_map maps[VM_MAX_MAPS];	/* mapped by stage2_init after RAM */
 	const struct vm_passthrough *passthrough;	/* its passed-through devices, NULL: none */
+	struct pmu_state pmu[KEEL_MAX_VCPUS];	/* each vCPU's PMUv3 (arch/pmu.h); here, not in
+						 * struct vcpu, so vcpus[] and what follows keep their size */
 };
 
 extern struct vm vms[KEEL_MAX_VMS];

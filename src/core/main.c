@@ -261,10 +261,10 @@ void boot_primary(uint64_t fdt, uint64_t el, uint64_t base)
 	boot_init_memory(fdt, fdt_size);
 	boot_check_modules();
 	gicv3_init_dist(platform.gicd_base);
+	pmu_init(platform.pmu_intid);
 	irq_init(platform.gicd_base, platform.timer_intid[PLATFORM_TIMER_VIRT],
 		 platform.timer_intid[PLATFORM_TIMER_PHYS],
 		 platform.gic_maint_intid, platform.uart_intid);
-	pmu_init(platform.pmu_intid);
 	boot_this_cpu(&cpus[id]);
 	boot_load_config();
 	boot_secondaries((unsigned)id);

@@ -19,7 +19,9 @@
 #include <keel/vm.h>
 #include <keel/vm_passthrough_irq.h>
 
-static unsigned vtimer_intid, ptimer_intid, maint_intid, uart_intid;
+/* pmu_intid: the PMU's overflow PPI, or an INTID irq_handle never sees (it returns on
+ * spurious). All in one place: irq_handle reaches them from one base register. */
+static unsigned vtimer_intid, ptimer_intid, maint_intid, uart_intid, pmu_intid;
 static uint64_t gicd_base;
 
 /*
@@ -40,6 +42,7 @@ void irq_init(uint64_t gicd, unsigned vtimer, unsigned ptimer, unsigned maint, u
 	ptimer_intid = ptimer;
 	maint_intid = maint;
 	uart_intid = uart;
+	pmu_intid = pmu_irq_intid() ? pmu_irq_intid() : GIC_INTID_SPURIOUS;   /* pmu_init ran first */
 }
 
 unsigned irq_vtimer_intid(void)
@@ -58,8 +61,8 @@ void irq_init_cpu(uint64_t gicr)
 	gicv3_enable_private(gicr, ptimer_intid);
 	if (maint_intid)
 		gicv3_enable_private(gicr, maint_intid);
-	if (pmu_irq_intid())
-		gicv3_enable_private(gicr, pmu_irq_intid());
+	if (pmu_intid != GIC_INTID_SPURIOUS)
+		gicv3_enable_private(gicr, pmu_intid);
 }
 
 /* CNTV_CTL_EL0 / CNTP_CTL_EL0 */
@@ -185,7 +188,7 @@ void irq_handle(void)
 			continue;
 		if (intid >= IRQ_SPI_FIRST && irq_spi_forward(intid))
 			continue;
-		if (intid == pmu_irq_intid() && intid && pmu_irq_forward())
+		if (intid == pmu_intid && pmu_irq_forward())
 			continue;
 		if (intid == maint_intid)
 			vgic_hw_maintenance(this_cpu()->vcpu);

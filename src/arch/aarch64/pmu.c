@@ -68,6 +68,11 @@
 
 static unsigned pmu_intid;
 
+static struct pmu_state *pmu_of(struct vcpu *v)
+{
+	return &v->vm->pmu[v->index];   /* index < nr_vcpus <= KEEL_MAX_VCPUS: set by keel */
+}
+
 void pmu_init(unsigned intid)
 {
 	pmu_intid = intid;
@@ -153,7 +158,7 @@ static bool pmu_output(void)
 /* After a write that may drop the output: lower the vGIC line, free the physical PPI. */
 static void pmu_resample(struct vcpu *v)
 {
-	struct pmu_state *s = &v->pmu;
+	struct pmu_state *s = pmu_of(v);
 
 	if (!pmu_intid || pmu_output())
 		return;
@@ -170,12 +175,14 @@ static void pmu_resample(struct vcpu *v)
 bool pmu_irq_forward(void)
 {
 	struct vcpu *v = this_cpu()->vcpu;
+	struct pmu_state *s;
 
 	if (!v)
 		return false;   /* nothing counts while no vCPU is loaded: stale, deactivate */
-	v->pmu.fwd = true;
-	if (!v->pmu.line) {
-		v->pmu.line = true;
+	s = pmu_of(v);
+	s->fwd = true;
+	if (!s->line) {
+		s->line = true;
 		vm_irq_set_level(v->vm, v->index, pmu_intid, true);
 	}
 	return true;
@@ -183,7 +190,7 @@ bool pmu_irq_forward(void)
 
 void pmu_reset(struct vcpu *v)
 {
-	struct pmu_state *s = &v->pmu;
+	struct pmu_state *s = pmu_of(v);
 	uint32_t kick = 0;
 
 	/* The vCPU is off (not loaded): only its vGIC line may still be up. It is
@@ -202,7 +209,7 @@ static void pmu_select(unsigned n)
 
 void pmu_put(struct vcpu *v)
 {
-	struct pmu_state *s = &v->pmu;
+	struct pmu_state *s = pmu_of(v);
 	unsigned n = pmu_nr_counters();
 	uint64_t mask = pmu_counter_mask();
 
@@ -235,7 +242,7 @@ void pmu_put(struct vcpu *v)
 
 void pmu_load(struct vcpu *v)
 {
-	const struct pmu_state *s = &v->pmu;
+	const struct pmu_state *s = pmu_of(v);
 	unsigned n = pmu_nr_counters();
 	uint64_t mask = pmu_counter_mask();
 
@@ -316,7 +323,7 @@ static bool pmu_cntr_access(unsigned n, bool read, uint64_t *val)
 static bool pmu_crn9_access(struct vcpu *v, unsigned op1, unsigned crm, unsigned op2, bool read,
 			    uint64_t *val)
 {
-	struct pmu_state *s = &v->pmu;
+	struct pmu_state *s = pmu_of(v);
 	uint64_t mask = pmu_counter_mask();
 
 	switch (op1 << 8 | crm << 4 | op2) {
