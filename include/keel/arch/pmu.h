@@ -44,8 +44,7 @@ void pmu_reset(struct vcpu *v);
 void pmu_load(struct vcpu *v);
 void pmu_put(struct vcpu *v);
 
-/* Whether a trapped system register (ESR_EL2 ISS) is a PMU register. */
-bool pmu_is_sysreg(uint64_t esr);
+/* pmu_is_sysreg(esr): arch/pmu_fields.h */
 /* Emulate it for loaded vCPU v. False if the access is UNDEFINED. */
 bool pmu_sysreg_access(struct vcpu *v, uint64_t esr, bool read, uint64_t *val);
 

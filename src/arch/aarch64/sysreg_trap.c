@@ -25,6 +25,7 @@
  */
 #include <keel/arch/inject.h>
 #include <keel/arch/pmu.h>
+#include <keel/arch/pmu_fields.h>
 #include <keel/arch/sysreg.h>
 #include <keel/arch/trap.h>
 #include <keel/esr.h>
