@@ -90,7 +90,9 @@ static void check_id_registers(void)
 	check_field_zero("id-pfr0-ras", pfr0, 31, 28);
 	check_field_zero("id-pfr1-mte", pfr1, 11, 8);
 	check_field_zero("id-pfr1-sme", pfr1, 27, 24);
-	check_field_zero("id-dfr0-pmuver", dfr0, 11, 8);
+	/* The PMU is the vCPU's own (guests/pmu), shown at most as PMUv3p4 (what keel handles). */
+	checkf("id-dfr0-pmuver-capped", ((dfr0 >> 8) & 0xf) <= 5, "PMUVer %lu",
+	       (unsigned long)((dfr0 >> 8) & 0xf));
 	check_field_zero("id-dfr0-pmsver", dfr0, 35, 32);
 	check_field_zero("id-dfr0-tracever", dfr0, 7, 4);
 	check_field_zero("id-dfr0-tracebuffer", dfr0, 47, 44);

@@ -4,7 +4,7 @@
  *
  * Owns: struct platform, filled by platform_parse() and read-only afterwards.
  * Invariants after a successful parse: nr_cpus >= 1, nr_mem >= 1, uart/gicd/gicr bases
- * and sizes non-zero, timer_intid[] all PPIs (16..31), module names unique and non-empty,
+ * and sizes non-zero, timer_intid[] all PPIs (16..31), pmu_intid 0 or a PPI, module names unique and non-empty,
  * at most one module is_config. Every array count is within its bound (a board that needs
  * more is an error, never truncated).
  *
@@ -72,6 +72,7 @@ struct platform {
 #define PLATFORM_TIMER_PHYS     1
 #define PLATFORM_TIMER_VIRT     2
 #define PLATFORM_TIMER_HYP      3
+	uint32_t pmu_intid;		/* "arm,armv8-pmuv3" overflow interrupt (a PPI), 0 if no such node */
 	enum psci_conduit psci_conduit;	/* compatible arm,psci-0.2/1.0 node's method */
 	/* /chosen children compatible "multiboot,module", named by "keel,name" */
 	unsigned nr_modules;

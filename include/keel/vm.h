@@ -19,6 +19,7 @@
 #define KEEL_VM_H
 
 #include <keel/types.h>
+#include <keel/arch/pmu.h>
 #include <keel/arch/regs.h>
 #include <keel/arch/vgic_hw.h>
 #include <keel/config.h>
@@ -134,6 +135,8 @@ struct vm {
 	bool created;            /* holds its resources (set by vm_lifecycle_create) */
 	bool active;             /* started and not yet finished: from vm_start to vm_finished's end */
 	bool destroy_pending;    /* release everything once it has stopped */
+	struct pmu_state pmu[KEEL_MAX_VCPUS];	/* each vCPU's PMUv3 (arch/pmu.h); here, not in
+						 * struct vcpu, so vcpus[] and what follows keep their size */
 };
 
 extern struct vm vms[KEEL_MAX_VMS];

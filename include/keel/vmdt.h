@@ -33,6 +33,7 @@ struct vmdt_params {
 	uint32_t gic_maint_intid;		/* PPI INTID, 0: no interrupts property */
 	uint32_t timer_intid[4];		/* secure, non-secure phys, virtual, hyp: PPI INTIDs */
 	const struct keel_config *config;	/* its regions and peers' names; NULL: no shm nodes */
+	uint32_t pmu_intid;			/* PPI INTID of the PMU's overflow interrupt, 0: no pmu node */
 	/* Passed-through devices, copied from the boot device tree (needs has_gic). NULL: none */
 	const void *boot_fdt;
 	const struct vm_passthrough *passthrough;

@@ -276,6 +276,7 @@ void boot_primary(uint64_t fdt, uint64_t el, uint64_t base)
 	boot_check_modules();
 	gicv3_init_dist(platform.gicd_base);
 	irq_init_hyp_timer(platform.timer_intid[PLATFORM_TIMER_HYP]);
+	pmu_init(platform.pmu_intid);
 	irq_init(platform.gicd_base, platform.timer_intid[PLATFORM_TIMER_VIRT],
 		 platform.timer_intid[PLATFORM_TIMER_PHYS],
 		 platform.gic_maint_intid, platform.uart_intid);

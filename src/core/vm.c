@@ -326,6 +326,7 @@ static int vm_build_dtb(struct vm *vm, char *err, size_t errlen)
 	params.boot_fdt = p->fdt;
 	params.passthrough = vm->passthrough;
 	memcpy(params.timer_intid, p->timer_intid, sizeof(params.timer_intid));
+	params.pmu_intid = p->pmu_intid;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		params.vcpu_mpidr[i] = vm->vcpus[i].vmpidr & MPIDR_AFF_MASK;
 	ret = vmdt_build(&params, dst, vm->load.dtb_size);

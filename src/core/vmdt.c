@@ -262,6 +262,17 @@ static void vmdt_add_timer(struct vmdt_writer *w, const struct vmdt_params *p)
 	w_end(w);
 }
 
+/* The vCPU's PMU (PMUv3, switched with it): Linux's armv8_pmuv3 driver probes this node. */
+static void vmdt_add_pmu(struct vmdt_writer *w, const struct vmdt_params *p)
+{
+	const uint32_t irq[3] = { DT_GIC_PPI, p->pmu_intid - GIC_PPI_BASE, DT_IRQ_LEVEL_HIGH };
+
+	w_begin(w, "pmu");
+	w_str(w, "compatible", "arm,armv8-pmuv3");
+	w_cells(w, "interrupts", irq, 3);
+	w_end(w);
+}
+
 /* ------------------------------------------------------------ build */
 
 static bool vmdt_is_ppi(uint32_t intid)
@@ -276,6 +287,8 @@ static bool vmdt_params_ok(const struct vmdt_params *p)
 	if (!p->has_gic)
 		return true;
 	if (p->gic_maint_intid && !vmdt_is_ppi(p->gic_maint_intid))
+		return false;
+	if (p->pmu_intid && !vmdt_is_ppi(p->pmu_intid))
 		return false;
 	for (unsigned i = 0; i < 4; i++)
 		if (!vmdt_is_ppi(p->timer_intid[i]))
@@ -305,6 +318,8 @@ int vmdt_build(const struct vmdt_params *p, void *buf, size_t size)
 	if (p->has_gic) {
 		vmdt_add_gic(&w, p);
 		vmdt_add_timer(&w, p);
+		if (p->pmu_intid)
+			vmdt_add_pmu(&w, p);
 		if (!w.err && p->passthrough && p->boot_fdt)
 			w.err = vmdt_passthrough_add(buf, p->boot_fdt, p->passthrough,
 						     VMDT_PHANDLE_GIC, VMDT_PHANDLE_PT);

@@ -486,6 +486,29 @@ static int plat_parse_timer(struct plat_ctx *c)
 	return 0;
 }
 
+/*
+ * The PMU's overflow interrupt, which keel forwards to the vCPU whose counter
+ * overflowed: optional (no node, no PMU interrupt for guests), but if present it
+ * must be one PPI, the PMU being per CPU.
+ */
+static int plat_parse_pmu(struct plat_ctx *c)
+{
+	int node = fdt_node_offset_by_compatible(c->fdt, -1, "arm,armv8-pmuv3");
+
+	c->p->pmu_intid = 0;
+	if (node < 0)
+		return 0;
+	if (plat_irq_count(c->fdt, node, c->gic_icells) < 1 ||
+	    plat_irq_intid(c->fdt, node, c->gic_icells, 0, &c->p->pmu_intid) ||
+	    c->p->pmu_intid < GIC_PPI_BASE || c->p->pmu_intid >= GIC_SPI_BASE) {
+		c->p->pmu_intid = 0;
+		return plat_fail(c, node, KE_INVAL,
+				 "interrupts is not one PPI; the PMU's overflow interrupt is a per-CPU "
+				 "interrupt <1 n flags> (or remove the node: guests then get no PMU interrupt)");
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ PSCI, modules */
 
 static int plat_parse_psci(struct plat_ctx *c)
@@ -595,6 +618,8 @@ int platform_parse(const void *fdt, struct platform *p, char *err, size_t errlen
 		r = plat_parse_uart_irq(&c);
 	if (!r)
 		r = plat_parse_timer(&c);
+	if (!r)
+		r = plat_parse_pmu(&c);
 	if (!r)
 		r = plat_parse_psci(&c);
 	if (!r)

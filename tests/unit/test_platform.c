@@ -67,6 +67,7 @@ static void test_qemu_virt(void **state)
 	assert_int_equal(p.timer_intid[1], 30);
 	assert_int_equal(p.timer_intid[2], 27);
 	assert_int_equal(p.timer_intid[3], 26);
+	assert_int_equal(p.pmu_intid, 23);  /* QEMU virt: PPI 7 */
 	assert_int_equal(p.psci_conduit, PSCI_CONDUIT_SMC);
 	assert_int_equal(p.nr_modules, 0);
 	assert_null(platform_config_module(&p));
@@ -90,6 +91,7 @@ static void test_base_board(void **state)
 	assert_int_equal(p.psci_conduit, PSCI_CONDUIT_HVC);
 	assert_int_equal(p.gic_maint_intid, 25);
 	assert_int_equal(p.nr_reserved, 0);
+	assert_int_equal(p.pmu_intid, 0);   /* no arm,armv8-pmuv3 node: no PMU interrupt */
 }
 
 static void test_modules(void **state)
@@ -203,6 +205,7 @@ static const struct bad_case bad_cases[] = {
 	{ "boot-err-no-timer.dts", KE_NOENT, "no architected timer" },
 	{ "boot-err-timer-short.dts", KE_INVAL, "/timer: interrupts needs 4 specifiers" },
 	{ "boot-err-timer-spi.dts", KE_INVAL, "/timer: the virtual timer interrupt is not a PPI" },
+	{ "boot-err-pmu-spi.dts", KE_INVAL, "/pmu: interrupts is not one PPI" },
 	{ "boot-err-psci-method.dts", KE_INVAL, "/psci: method is missing or neither" },
 	{ "boot-err-no-cpus.dts", KE_NOENT, "/cpus: no CPU nodes" },
 	{ "boot-err-cpu-dup.dts", KE_INVAL, "/cpus/cpu@1: MPIDR affinity 0x0 used by two CPU nodes" },

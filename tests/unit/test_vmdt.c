@@ -112,6 +112,7 @@ static struct vmdt_params params_full(const struct vm_config *vm)
 		.vcpu_mpidr = { 0x80000000, 0x80000001 },
 		.has_gic = true, .gicd_ipa = 0x08000000, .gicr_ipa = 0x080a0000,
 		.gic_maint_intid = 25, .timer_intid = { 29, 30, 27, 26 },
+		.pmu_intid = 23,
 	};
 	return p;
 }
@@ -200,6 +201,9 @@ static void test_build_full(void **state)
 
 	expect_str(buf, "/timer", "compatible", "arm,armv8-timer");
 	expect_cells(buf, "/timer", "interrupts", 12, 1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4);
+
+	expect_str(buf, "/pmu", "compatible", "arm,armv8-pmuv3");
+	expect_cells(buf, "/pmu", "interrupts", 3, 1, 7, 4);
 }
 
 /* What keel reads from a board it also reads back from the tree it generates. */
@@ -222,6 +226,7 @@ static void test_build_reparse(void **state)
 	assert_int_equal(plat.gicr_size, 0x40000);
 	assert_int_equal(plat.gic_maint_intid, 25);
 	assert_memory_equal(plat.timer_intid, p.timer_intid, sizeof(p.timer_intid));
+	assert_int_equal(plat.pmu_intid, 23);
 	assert_int_equal(plat.psci_conduit, PSCI_CONDUIT_HVC);
 
 	assert_int_equal(vmdt_check_given(buf, sizeof(buf), &vm, err, sizeof(err)), 0);
@@ -250,6 +255,7 @@ static void test_build_minimal(void **state)
 	assert_true(fdt_path_offset(buf, "/test-device@a000000") < 0);
 	assert_true(fdt_node_offset_by_compatible(buf, -1, "arm,gic-v3") < 0);
 	assert_true(fdt_node_offset_by_compatible(buf, -1, "arm,armv8-timer") < 0);
+	assert_true(fdt_node_offset_by_compatible(buf, -1, "arm,armv8-pmuv3") < 0);
 	expect_str(buf, "/psci", "method", "hvc");
 }
 
@@ -284,6 +290,9 @@ static void test_build_invalid(void **state)
 	assert_int_equal(vmdt_build(&p, buf, sizeof(buf)), KE_INVAL);
 	p = params_full(&vm);
 	p.gic_maint_intid = 15;	/* an SGI */
+	assert_int_equal(vmdt_build(&p, buf, sizeof(buf)), KE_INVAL);
+	p = params_full(&vm);
+	p.pmu_intid = 39;	/* an SPI: the PMU is per CPU */
 	assert_int_equal(vmdt_build(&p, buf, sizeof(buf)), KE_INVAL);
 	p = params_full(&vm);
 	vm.nr_vcpus = 0;

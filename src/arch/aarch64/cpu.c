@@ -5,6 +5,7 @@
  */
 #include <keel/arch/cpu_arch.h>
 #include <keel/arch/mmu.h>
+#include <keel/arch/pmu.h>
 #include <keel/arch/sysreg.h>
 #include <keel/console.h>
 #include <keel/cpu.h>
@@ -36,7 +37,7 @@ void cpu_set_current(struct cpu *c)
 
 /*
  * EL2 controls that are the same for every guest (docs/architecture.md):
- * debug, PMU, SPE and trace trapped; SVE, SME, AMU, trace registers and
+ * debug, PMU (emulated per vCPU on the CPU's own, pmu.c), SPE and trace trapped; SVE, SME, AMU, trace registers and
  * CPACR_EL1 trapped (CPTR_EL2.TCPAC: keel keeps CPACR_EL1.ZEN/SMEN enabled so
  * SVE and SME reach CPTR_EL2.TZ/TSM and are UNDEFINED, sysreg_trap.c); FP/SIMD
  * left to the guest; the guest reads the physical counter and owns the EL1
@@ -56,9 +57,8 @@ void cpu_set_current(struct cpu *c)
  */
 void cpu_init_el2(void)
 {
-	uint64_t hpmn = (read_sysreg(pmcr_el0) >> 11) & MDCR_HPMN_MASK;
-
-	write_sysreg(mdcr_el2, hpmn | MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA |
+	/* The PMU's fields: every counter the guest's, EL2 not counted, accesses trapped (pmu.c). */
+	write_sysreg(mdcr_el2, pmu_mdcr_bits() | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA |
 			       MDCR_TPMS | MDCR_TTRF);
 	write_sysreg(cptr_el2, CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM | CPTR_TCPAC);
 	write_sysreg(hstr_el2, 0);

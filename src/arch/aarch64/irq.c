@@ -2,7 +2,7 @@
  * keel's physical interrupts at EL2: the kick SGI, keel's own timer (the
  * scheduler's time slices and blocked vCPUs' timers), the guest's virtual and EL1
  * physical timers (forwarded to the vCPU running here with the list register HW
- * bit), the vGIC maintenance interrupt, the console's receive interrupt and the
+ * bit), the PMU's overflow interrupt (to the vCPU loaded here, pmu.c), the vGIC maintenance interrupt, the console's receive interrupt and the
  * SPIs of passed-through devices (forwarded to their VM, also with the HW bit).
  *
  * keel runs the GIC CPU interface with EOImode 1: end of interrupt drops the
@@ -10,6 +10,7 @@
  * active; the guest's deactivation of the virtual one deactivates it.
  */
 #include <keel/arch/cpu_arch.h>
+#include <keel/arch/pmu.h>
 #include <keel/arch/sysreg.h>
 #include <keel/arch/vgic_hw.h>
 #include <keel/cpu.h>
@@ -22,7 +23,9 @@
 #include <keel/vm.h>
 #include <keel/vm_passthrough_irq.h>
 
-static unsigned vtimer_intid, ptimer_intid, maint_intid, uart_intid, hyp_timer_intid;
+/* pmu_intid: the PMU's overflow PPI, or an INTID irq_handle never sees (it returns on
+ * spurious). All in one place: irq_handle reaches them from one base register. */
+static unsigned vtimer_intid, ptimer_intid, maint_intid, uart_intid, pmu_intid, hyp_timer_intid;
 static uint64_t gicd_base;
 
 /*
@@ -43,6 +46,7 @@ void irq_init(uint64_t gicd, unsigned vtimer, unsigned ptimer, unsigned maint, u
 	ptimer_intid = ptimer;
 	maint_intid = maint;
 	uart_intid = uart;
+	pmu_intid = pmu_irq_intid() ? pmu_irq_intid() : GIC_INTID_SPURIOUS;   /* pmu_init ran first */
 }
 
 /* keel's own timer (CNTHP, the EL2 physical timer): the scheduler's (sched_vcpu.c). */
@@ -69,6 +73,8 @@ void irq_init_cpu(uint64_t gicr)
 		gicv3_enable_private(gicr, maint_intid);
 	if (hyp_timer_intid)
 		gicv3_enable_private(gicr, hyp_timer_intid);
+	if (pmu_intid != GIC_INTID_SPURIOUS)
+		gicv3_enable_private(gicr, pmu_intid);
 }
 
 /* CNTV_CTL_EL0 / CNTP_CTL_EL0 */
@@ -230,6 +236,8 @@ void irq_handle(void)
 		if ((intid == vtimer_intid || intid == ptimer_intid) && guest_timer_forward(intid))
 			continue;
 		if (intid >= IRQ_SPI_FIRST && irq_spi_forward(intid))
+			continue;
+		if (intid == pmu_intid && pmu_irq_forward())
 			continue;
 		if (intid == hyp_timer_intid) {
 			/* Level: off before deactivation, or it asserts again at once. */

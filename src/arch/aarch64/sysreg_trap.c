@@ -18,11 +18,14 @@
  *   watchpoint and software step exceptions reach the guest (MDCR_EL2.TDE = 0)
  *   and switched with it (sysregs.c). The rest of the debug space (claim tags,
  *   DCC, OSDLR_EL1 with no double lock, DBGPRCR_EL1) reads as zero, writes ignored.
- * - Everything else that traps (PMU, LOR, RAS error records, trace, SMIDR_EL1,
+ * - PMU registers (MDCR_EL2.TPM/TPMCR): the vCPU's own PMUv3 (pmu.c).
+ * - Everything else that traps (LOR, RAS error records, trace, SMIDR_EL1,
  *   implementation defined registers): the feature is hidden, so the access is
  *   UNDEFINED.
  */
 #include <keel/arch/inject.h>
+#include <keel/arch/pmu.h>
+#include <keel/arch/pmu_fields.h>
 #include <keel/arch/sysreg.h>
 #include <keel/arch/trap.h>
 #include <keel/esr.h>
@@ -34,7 +37,7 @@
 #define PFR0_HIDE   (FIELD(35, 32) /* SVE */ | FIELD(31, 28) /* RAS */ | FIELD(43, 40) /* MPAM */ | \
 		     FIELD(47, 44) /* AMU */ | FIELD(39, 36) /* SEL2 */ | FIELD(11, 8) /* EL2 */)
 #define PFR1_KEEP   (FIELD(3, 0) /* BT */ | FIELD(7, 4) /* SSBS */ | FIELD(35, 32) /* CSV2_frac */)
-#define DFR0_HIDE   (FIELD(7, 4) /* TraceVer */ | FIELD(11, 8) /* PMUVer */ | FIELD(35, 32) /* PMSVer */ | \
+#define DFR0_HIDE   (FIELD(7, 4) /* TraceVer */ | FIELD(35, 32) /* PMSVer */ | \
 		     FIELD(39, 36) /* DoubleLock */ | FIELD(43, 40) /* TraceFilt */ | \
 		     FIELD(47, 44) /* TraceBuffer */ | FIELD(51, 48) /* MTPMU */ | FIELD(55, 52) /* BRBE */ | \
 		     FIELD(63, 60) /* HPMN0 */)
@@ -87,8 +90,9 @@ static uint64_t id_reg_read(struct vcpu *v, unsigned crm, unsigned op2)
 		return val & ~PFR0_HIDE;
 	case 4 << 3 | 1:  /* ID_AA64PFR1_EL1 */
 		return val & PFR1_KEEP;
-	case 5 << 3 | 0:  /* ID_AA64DFR0_EL1: BRPs, WRPs, CTX_CMPs as the CPU has them, all switched */
-		return (val & ~DFR0_HIDE) | DFR0_DOUBLELOCK_NONE;
+	case 5 << 3 | 0:  /* ID_AA64DFR0_EL1: BRPs, WRPs, CTX_CMPs as the CPU has them, all switched;
+			   * PMUVer the CPU's (capped), its PMU the vCPU's own (pmu.c) */
+		return pmu_id_dfr0_pmuver(val & ~DFR0_HIDE) | DFR0_DOUBLELOCK_NONE;
 	case 5 << 3 | 1:  /* ID_AA64DFR1_EL1 */
 		return 0;
 	case 6 << 3 | 1:  /* ID_AA64ISAR1_EL1 */
@@ -297,6 +301,8 @@ void trap_sysreg(struct vcpu *v, uint64_t esr)
 		val = read_sysreg(aidr_el1);
 	} else if (esr_sys_op0(esr) == 2) {
 		handled = debug_reg_access(v, esr, reg, read, &val);
+	} else if (pmu_is_sysreg(esr)) {
+		handled = pmu_sysreg_access(v, esr, read, &val);
 	} else {
 		handled = false;
 	}

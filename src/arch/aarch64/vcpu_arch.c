@@ -7,6 +7,7 @@
  * switching FP/SIMD eagerly here costs nothing per exit.
  */
 #include <keel/arch/cpu_arch.h>
+#include <keel/arch/pmu.h>
 #include <keel/arch/sysreg.h>
 #include <keel/cpu.h>
 #include <keel/drivers/gicv3.h>
@@ -45,6 +46,7 @@ void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0)
 	sysregs_reset(&v->sys, v->vmpidr);
 	memset(&v->fp, 0, sizeof(v->fp));
 	vgic_hw_reset(&v->gic);
+	pmu_reset(v);
 	v->sw_flushed = false;
 	v->irq_dirty = true;
 }
@@ -88,6 +90,7 @@ void vcpu_load(struct vcpu *v)
 	sysregs_restore(&v->sys);
 	fpsimd_restore(&v->fp);
 	vgic_hw_load(v);
+	pmu_load(v);
 	__atomic_store_n(&v->loaded, true, __ATOMIC_RELEASE);   /* after v->pcpu: vm_irq_kick */
 	c->vcpu = v;
 	c->regs = &v->regs;
@@ -100,6 +103,7 @@ void vcpu_put(struct vcpu *v)
 	sysregs_save(&v->sys);
 	fpsimd_save(&v->fp);
 	vgic_hw_put(v);
+	pmu_put(v);
 	/* Nothing of this guest may stay reachable: park EL1 with its MMU off, its timer
 	 * off, and its timer interrupt (left active for the guest to deactivate) inactive. */
 	write_sysreg(sctlr_el1, SCTLR_EL1_RES1);
