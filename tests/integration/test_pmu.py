@@ -11,12 +11,14 @@ import pytest
 
 from keelvm import ROOT, TIMEOUT_SCALE, check_keel_healthy, check_vm_passed, guest_lines
 
-# The checks each run must PASS (not SKIP): counting needs -icount; vCPU 1's restart is
-# checked without it (under -icount a vCPU started a second time does not run in time; the
-# psci guest's off/on cycles fail the same way under -icount, PMU or not).
+# The checks each run must PASS (not SKIP): counting needs -icount; vCPU 1's own counters
+# and its restart are checked without it (under -icount vCPU 1, started while vCPU 0 waits
+# for it, does not run in time: an open problem, README's limits; the psci guest's off/on
+# cycles fail the same way under -icount, PMU or not).
 ICOUNT_CHECKS = ("pmu-version", "pmcr-n", "counter-n-undefined", "count-loop",
-                 "count-hvc-loop-not-el2", "overflow-irq", "overflow-irq-once", "vcpu0-counter-own")
-PLAIN_CHECKS = ("pmu-version", "overflow-irq", "overflow-irq-once", "vcpu1-second-run",
+                 "count-hvc-loop-not-el2", "overflow-irq", "overflow-irq-once")
+PLAIN_CHECKS = ("pmu-version", "overflow-irq", "overflow-irq-once", "vcpu1-first-run",
+                "vcpu0-counter-own", "vcpu1-second-run",
                 "vcpu1-restart-pmcr-e", "vcpu1-restart-cnten", "vcpu1-restart-counter")
 
 
