@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from keelvm import check_vm_passed
+from keelvm import TIMEOUT_SCALE, check_vm_passed
 
 pytestmark = pytest.mark.vgic
 
@@ -58,7 +58,9 @@ def test_high_priority_wakes_on_busy_cpu(keel):
     """ticker (priority 7) sleeps in WFI between 2 ms ticks on the one CPU where share's two
     vCPUs spin: each tick is a descheduled vCPU's timer, which keel's own timer must catch,
     inject and run at once. Its worst lateness is bounded, and share still shares fairly."""
-    run = keel("sched-priority.dts", smp=1, icount=True)
+    # About 50 s on an idle 2-core host (-icount: every instruction of the two spinning
+    # vCPUs runs in one host thread), more than keelvm's default 40 s.
+    run = keel("sched-priority.dts", smp=1, icount=True, timeout=120 * TIMEOUT_SCALE)
     lines = run.finish()
     check_vm_passed(lines, "ticker", "ticker", min_pass=2, session=run)
     check_vm_passed(lines, "share", "share", min_pass=4, session=run)
