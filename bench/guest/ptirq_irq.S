@@ -18,6 +18,7 @@
  * x19 holds `out`, x20 the PL061 base across the wait; the handler clobbers x0-x17.
  * Spin timeout: out[17] = BENCH_PTIRQ_NO_IRQ.
  */
+#include "irq_stamp.h"
 #define VECTOR_STRIDE		0x80
 #define VECTOR_IRQ_EL1H		5
 #define OUT_IAR			(17 * 8)
@@ -36,24 +37,7 @@ bench_ptirq_vectors:
 	.rept	16
 	.balign	VECTOR_STRIDE
 	.if	vec == VECTOR_IRQ_EL1H
-	mrs	x17, cntvct_el0			/* instruction 0: the figure's end */
-	mrs	x0, cntvct_el0
-	mrs	x1, cntvct_el0
-	mrs	x2, cntvct_el0
-	mrs	x3, cntvct_el0
-	mrs	x4, cntvct_el0
-	mrs	x5, cntvct_el0
-	mrs	x6, cntvct_el0
-	mrs	x7, cntvct_el0
-	mrs	x8, cntvct_el0
-	mrs	x9, cntvct_el0
-	mrs	x10, cntvct_el0
-	mrs	x11, cntvct_el0
-	mrs	x12, cntvct_el0
-	mrs	x13, cntvct_el0
-	mrs	x14, cntvct_el0
-	mrs	x15, cntvct_el0			/* instruction 16 */
-	mrs	x16, s3_0_c12_c12_0		/* ICC_IAR1_EL1 */
+	bench_irq_stamp
 	b	bench_ptirq_handler_tail
 	.else
 	b	vectors + vec * VECTOR_STRIDE

@@ -15,6 +15,7 @@
  * leaf function) does not need; x19 holds `out` across the wait.
  * Spin timeout: out[17] = BENCH_TIMER_NO_IRQ and no counter values.
  */
+#include "irq_stamp.h"
 #define VECTOR_STRIDE		0x80
 #define VECTOR_IRQ_EL1H		5		/* current EL with SP_ELx, IRQ */
 #define OUT_IAR			(17 * 8)
@@ -30,24 +31,7 @@ bench_timer_vectors:
 	.rept	16
 	.balign	VECTOR_STRIDE
 	.if	vec == VECTOR_IRQ_EL1H
-	mrs	x17, cntvct_el0			/* instruction 0: the figure's end */
-	mrs	x0, cntvct_el0
-	mrs	x1, cntvct_el0
-	mrs	x2, cntvct_el0
-	mrs	x3, cntvct_el0
-	mrs	x4, cntvct_el0
-	mrs	x5, cntvct_el0
-	mrs	x6, cntvct_el0
-	mrs	x7, cntvct_el0
-	mrs	x8, cntvct_el0
-	mrs	x9, cntvct_el0
-	mrs	x10, cntvct_el0
-	mrs	x11, cntvct_el0
-	mrs	x12, cntvct_el0
-	mrs	x13, cntvct_el0
-	mrs	x14, cntvct_el0
-	mrs	x15, cntvct_el0			/* instruction 16 */
-	mrs	x16, s3_0_c12_c12_0		/* ICC_IAR1_EL1 */
+	bench_irq_stamp
 	msr	cntv_ctl_el0, xzr		/* level-sensitive: drop the line first */
 	isb
 	msr	s3_0_c12_c12_1, x16		/* ICC_EOIR1_EL1 */
